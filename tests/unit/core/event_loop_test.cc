@@ -1,0 +1,60 @@
+#include "core/event_loop.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace mqttd {
+namespace {
+
+TEST(EventLoopTest, TimerFiresAndRunReturnsWhenIdle) {
+  EventLoop loop;
+  int fired = 0;
+  Timer timer(loop, [&] { ++fired; });
+  timer.start(std::chrono::milliseconds(1));
+  EXPECT_TRUE(timer.pending());
+  loop.run();
+  EXPECT_EQ(fired, 1);
+  EXPECT_FALSE(timer.pending());
+}
+
+TEST(EventLoopTest, StoppedTimerDoesNotFire) {
+  EventLoop loop;
+  int fired = 0;
+  Timer timer(loop, [&] { ++fired; });
+  timer.start(std::chrono::milliseconds(1));
+  timer.stop();
+  loop.run();
+  EXPECT_EQ(fired, 0);
+}
+
+TEST(EventLoopTest, CallLaterFromAnotherThreadRunsOnLoop) {
+  EventLoop loop;
+  std::thread::id ran_on;
+  Timer keepalive(loop, [] {});
+  keepalive.start(std::chrono::seconds(10));
+  std::thread other([&] {
+    loop.callLater([&] {
+      ran_on = std::this_thread::get_id();
+      loop.stop();
+    });
+  });
+  loop.run();
+  other.join();
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+}
+
+TEST(EventLoopTest, CallLaterQueuedFromCallbackRunsInOrder) {
+  EventLoop loop;
+  std::vector<int> order;
+  loop.callLater([&] {
+    order.push_back(1);
+    loop.callLater([&] { order.push_back(3); });
+  });
+  loop.callLater([&] { order.push_back(2); });
+  loop.run();
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
+}  // namespace
+}  // namespace mqttd
