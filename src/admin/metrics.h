@@ -1,0 +1,69 @@
+// Metrics: the gateway's counters and gauges, rendered as Prometheus text for /metrics.
+// Lock-free (relaxed atomics) so every worker can count without coordination.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace mqttd {
+
+enum class Transport : uint8_t {
+  kTcp,     // plain MQTT over TCP (listeners.tcp)
+  kQuic,    // MQTT over QUIC v1 (ngtcp2)
+  kSimple,  // MQTT over the simple UDP framer
+};
+inline constexpr size_t kTransportCount = 3;
+std::string_view toString(Transport transport);
+
+enum class Direction : uint8_t {
+  kToBroker,  // client -> gateway -> broker
+  kToClient,  // broker -> gateway -> client
+};
+std::string_view toString(Direction direction);
+
+enum class ErrorKind : uint8_t {
+  kMalformedPacket,    // the client sent bytes that are not MQTT
+  kPacketTooLarge,     // a packet above limits.max_packet_size
+  kProtocolViolation,  // well-formed but out of order (e.g. PUBLISH before CONNECT)
+  kConnectTimeout,     // no CONNECT within limits.connect_packet_timeout
+  kUpstreamLost,       // the broker closed or reset an established connection
+  kClientReset,        // the client reset its connection or stream
+  kConnectionLimit,    // refused: limits.max_connections reached
+};
+inline constexpr size_t kErrorKindCount = 7;
+std::string_view toString(ErrorKind kind);
+
+class Metrics {
+ public:
+  void connectionOpened(Transport t);
+  void connectionClosed(Transport t);
+  void addBytes(Transport t, Direction d, uint64_t n);
+  // `type` is the MQTT control packet type, 1..15.
+  void addPacket(Direction d, uint8_t type);
+  void upstreamConnectFailed() { upstream_connect_failures_.fetch_add(1, kRelaxed); }
+  void addError(ErrorKind kind);
+
+  uint64_t connectionsCurrent(Transport t) const;
+  uint64_t connectionsTotal(Transport t) const;
+  uint64_t packets(Direction d, uint8_t type) const;
+  uint64_t errors(ErrorKind kind) const;
+  uint64_t upstreamConnectFailures() const { return upstream_connect_failures_.load(kRelaxed); }
+
+  std::string renderPrometheus() const;
+
+ private:
+  static constexpr auto kRelaxed = std::memory_order_relaxed;
+  using Counter = std::atomic<uint64_t>;
+
+  std::array<Counter, kTransportCount> connections_current_{};
+  std::array<Counter, kTransportCount> connections_total_{};
+  std::array<std::array<Counter, 2>, kTransportCount> bytes_{};  // [transport][direction]
+  std::array<std::array<Counter, 16>, 2> packets_{};              // [direction][type]
+  std::array<Counter, kErrorKindCount> errors_{};
+  Counter upstream_connect_failures_{0};
+};
+
+}  // namespace mqttd

@@ -1,0 +1,60 @@
+// Gateway: the process: event loop, listeners, admin endpoints, broker probe, signals
+// (SIGTERM/SIGINT drain, SIGHUP reload).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "admin/admin_server.h"
+#include "admin/metrics.h"
+#include "core/event_loop.h"
+#include "core/result.h"
+#include "mqttd/config.h"
+#include "server/tcp_frontend.h"
+#include "splice/upstream_probe.h"
+
+namespace mqttd {
+
+class Gateway {
+ public:
+  // `config_path` is re-read on SIGHUP.
+  Gateway(Config config, std::string config_path);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // Binds every listener and the admin server; the error says which one failed and why.
+  Result<void, std::string> start();
+  // Serves until drained after SIGTERM/SIGINT. Returns the process exit code.
+  int run();
+
+ private:
+  SpliceContext spliceContext();
+  void beginDrain(const char* signal_name);
+  void finishDrain();
+  void checkDrained();
+  void reload();
+  bool ready(std::string& why) const;
+  std::string connectionsJson() const;
+  size_t connectionCount() const;
+
+  EventLoop loop_;
+  Config config_;             // the config in force (listener/admin fields as bound at start)
+  std::string config_path_;   // for SIGHUP
+  SocketAddress broker_;      // config_.upstream.address, parsed
+  Metrics metrics_;
+  uint64_t next_connection_id_ = 1;
+  std::unique_ptr<TcpFrontend> tcp_;
+  std::unique_ptr<AdminServer> admin_;
+  std::unique_ptr<UpstreamProbe> probe_;
+  SignalWatch sigterm_;
+  SignalWatch sigint_;
+  SignalWatch sighup_;
+  Timer drain_timer_;      // drain_timeout
+  Timer drain_deadline_;   // after shutdownAll: the last wait before exiting anyway
+  bool draining_ = false;
+  bool shut_down_ = false;  // shutdownAll() has been sent
+};
+
+}  // namespace mqttd

@@ -1,0 +1,58 @@
+#include "server/tcp_frontend.h"
+
+#include "core/log.h"
+#include "net/tcp_stream.h"
+
+namespace mqttd {
+
+Result<std::unique_ptr<TcpFrontend>, std::string> TcpFrontend::open(
+    EventLoop& loop, const SocketAddress& address, int backlog, ContextSource context,
+    std::function<uint64_t()> next_id) {
+  std::unique_ptr<TcpFrontend> self(new TcpFrontend(loop, std::move(context), std::move(next_id)));
+  auto listener = TcpListener::open(loop, address, backlog,
+                                    [raw = self.get()](UniqueFd fd, const SocketAddress& peer) {
+                                      raw->onAccept(std::move(fd), peer);
+                                    });
+  if (!listener) return fail(listener.error());
+  self->listener_ = std::move(*listener);
+  return self;
+}
+
+void TcpFrontend::onAccept(UniqueFd fd, const SocketAddress& peer) {
+  const SpliceContext context = context_();
+  if (splices_.size() >= context.limits.max_connections) {
+    context.metrics.addError(ErrorKind::kConnectionLimit);
+    Log::warn("connection refused: limits.max_connections reached",
+              {{"peer", peer.toString()},
+               {"max_connections", std::to_string(context.limits.max_connections)}});
+    return;  // fd closes here
+  }
+  auto stream = std::make_unique<TcpStream>(loop_, std::move(fd), context.limits.buffer_high_water,
+                                            context.limits.buffer_low_water);
+  const uint64_t id = next_id_();
+  auto splice = std::make_unique<Splice>(id, Transport::kTcp, std::move(stream), context,
+                                         [this](Splice& done) {
+                                           const uint64_t done_id = done.id();
+                                           // Never destroy a splice inside its own callback.
+                                           loop_.callLater([this, done_id] {
+                                             splices_.erase(done_id);
+                                             if (on_closed_) on_closed_();
+                                           });
+                                         });
+  Splice& ref = *splice;
+  splices_.emplace(id, std::move(splice));
+  ref.start();
+}
+
+void TcpFrontend::shutdownAll() {
+  for (auto& [id, splice] : splices_) splice->shutdown();
+}
+
+void TcpFrontend::appendJson(std::string& out) const {
+  for (const auto& [id, splice] : splices_) {
+    if (out.size() > 1) out += ',';
+    out += splice->toJson();
+  }
+}
+
+}  // namespace mqttd

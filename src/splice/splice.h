@@ -1,0 +1,102 @@
+// Splice: joins one client ByteStream to one UpstreamConnection to the broker.
+// Client -> broker bytes pass through the MqttTap (validated, counted); broker -> client bytes
+// are framed by a FrameTracker (counted). Backpressure both ways: a side is read only while
+// the other side's queue is below the high-water mark, and client credit (ByteStream::consume)
+// is returned only when the bytes have moved into the broker connection.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "admin/metrics.h"
+#include "core/event_loop.h"
+#include "mqttd/config.h"
+#include "net/byte_stream.h"
+#include "net/socket_address.h"
+#include "splice/frame_tracker.h"
+#include "splice/mqtt_tap.h"
+#include "splice/upstream_connection.h"
+
+namespace mqttd {
+
+// What a Splice needs from the gateway: borrowed for the Splice's lifetime.
+struct SpliceContext {
+  EventLoop& loop;
+  Metrics& metrics;
+  SocketAddress broker;                       // upstream.address, parsed
+  std::chrono::milliseconds connect_timeout;  // upstream.connect_timeout
+  LimitsConfig limits;                        // snapshot taken when the client connected
+};
+
+class Splice final : private ByteStream::Observer, private UpstreamConnection::Observer {
+ public:
+  // Called once when the splice has finished; the owner destroys it later (never inside).
+  using DoneCallback = std::function<void(Splice&)>;
+
+  Splice(uint64_t id, Transport transport, std::unique_ptr<ByteStream> stream,
+         const SpliceContext& context, DoneCallback on_done);
+  ~Splice();
+  Splice(const Splice&) = delete;
+  Splice& operator=(const Splice&) = delete;
+
+  // Connects to the broker and starts moving bytes.
+  void start();
+  // Gateway shutdown: tells a v5 client why (DISCONNECT 0x8B), closes both sides.
+  void shutdown();
+
+  uint64_t id() const { return id_; }
+  bool done() const { return state_ == State::kDone; }
+  // One JSON object for /connections.
+  std::string toJson() const;
+
+ private:
+  enum class State {
+    kOpen,     // moving bytes
+    kClosing,  // our FIN is out; waiting for the client's (bounded by the linger timer)
+    kDone,     // finished; waiting to be destroyed
+  };
+
+  // ByteStream::Observer
+  void onStreamReadable() override;
+  void onStreamWritable() override;
+  void onStreamClosed(StreamError why) override;
+  // UpstreamConnection::Observer
+  void onUpstreamConnected() override;
+  void onUpstreamReadable() override;
+  void onUpstreamWritable() override;
+  void onUpstreamFailed(UpstreamError error, const std::string& detail) override;
+
+  void pumpToBroker();
+  void pumpToClient();
+  void onTapError(const TapError& error);
+  void refuseUnavailable();
+  void sendToClient(const std::vector<uint8_t>& bytes);
+  // MQTT 5 DISCONNECT with `reason` (callers check the client speaks 5.0).
+  void sendDisconnect(uint8_t reason);
+  void closeClient(const char* reason);
+  void checkDone();
+  void finishSplice(const char* reason);
+
+  const uint64_t id_;
+  const Transport transport_;
+  SpliceContext context_;
+  DoneCallback on_done_;
+  std::unique_ptr<ByteStream> stream_;
+  UpstreamConnection upstream_;
+  MqttTap tap_;
+  FrameTracker frames_;
+  Timer connect_packet_timer_;  // limits.connect_packet_timeout
+  Timer linger_timer_;          // bounds kClosing
+  State state_ = State::kOpen;
+  bool upstream_fin_sent_ = false;
+  bool upstream_gone_ = false;  // failed or closed by us: nothing more goes to the broker
+  uint64_t bytes_to_broker_ = 0;
+  uint64_t bytes_to_client_ = 0;
+  std::chrono::steady_clock::time_point opened_at_;
+  std::string close_reason_;
+};
+
+}  // namespace mqttd

@@ -1,0 +1,75 @@
+#include "gateway_fixture.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+namespace mqttd::test {
+
+void GatewayFixture::SetUp() {
+  char tmpl[] = "/tmp/mqttd-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  dir_ = tmpl;
+}
+
+void GatewayFixture::TearDown() {
+  if (HasFailure() && gateway_) std::cerr << "---- gateway log ----\n" << gateway_->log();
+  gateway_.reset();
+  broker_.reset();
+  if (!HasFailure()) std::filesystem::remove_all(dir_);
+}
+
+void GatewayFixture::startAll(const std::string& extra_yaml, bool with_broker) {
+  uint16_t broker_port = 0;
+  if (with_broker) {
+    broker_ = std::make_unique<MosquittoBroker>(dir_);
+    ASSERT_TRUE(broker_->started()) << "mosquitto did not start";
+    broker_port = broker_->port();
+  } else {
+    broker_port = freeTcpPort();  // nothing listens there
+  }
+  gateway_ = std::make_unique<GatewayProcess>(dir_, broker_port, extra_yaml);
+  if (with_broker)
+    ASSERT_TRUE(gateway_->waitReady()) << "gateway not ready:\n" << gateway_->log();
+  else
+    ASSERT_TRUE(gateway_->waitAlive()) << "gateway not alive:\n" << gateway_->log();
+}
+
+std::unique_ptr<ChildProcess> GatewayFixture::subscribe(uint16_t port, const std::string& topic,
+                                                        int qos, int count,
+                                                        const std::vector<std::string>& extra) {
+  // stdbuf: mosquitto_sub block-buffers stdout into a pipe; lines must arrive as printed.
+  std::vector<std::string> argv{"stdbuf", "-oL", "mosquitto_sub", "-d", "-h", "127.0.0.1", "-p",
+                                std::to_string(port), "-t", topic, "-q", std::to_string(qos),
+                                "-C", std::to_string(count), "-W", "60"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto sub = std::make_unique<ChildProcess>(argv);
+  auto line = sub->waitForLine("received SUBACK", std::chrono::seconds(10));
+  EXPECT_TRUE(line.has_value()) << "no SUBACK; output:\n" << sub->outputSoFar();
+  return sub;
+}
+
+int GatewayFixture::publish(uint16_t port, const std::string& topic, int qos,
+                            const std::string& message, const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(port),
+                                "-t", topic, "-q", std::to_string(qos)};
+  if (!message.empty()) {
+    argv.push_back("-m");
+    argv.push_back(message);
+  }
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  ChildProcess pub(argv);
+  auto status = pub.wait(std::chrono::seconds(30));
+  return status.value_or(-1);
+}
+
+std::vector<std::string> GatewayFixture::payloads(ChildProcess& sub) {
+  std::vector<std::string> out;
+  while (auto line = sub.readLine(std::chrono::seconds(30))) {
+    if (line->rfind("Client ", 0) == 0 || line->rfind("Subscribed (", 0) == 0) continue;
+    out.push_back(*line);
+  }
+  return out;
+}
+
+}  // namespace mqttd::test

@@ -1,0 +1,41 @@
+// GatewayFixture: a temp dir, a real Mosquitto and the real mqttd-gw in front of it, plus the
+// real mosquitto_pub / mosquitto_sub clients.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "child_process.h"
+#include "gateway_process.h"
+#include "mosquitto_broker.h"
+#include "test_net.h"
+
+namespace mqttd::test {
+
+class GatewayFixture : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Starts the broker (if `with_broker`) and the gateway with `extra_yaml`; asserts readiness
+  // (or only liveness when there is no broker).
+  void startAll(const std::string& extra_yaml = "", bool with_broker = true);
+
+  // mosquitto_sub -d on `port`: returns once the SUBACK arrived (ASSERTs it did).
+  std::unique_ptr<ChildProcess> subscribe(uint16_t port, const std::string& topic, int qos,
+                                          int count, const std::vector<std::string>& extra = {});
+  // mosquitto_pub; returns its exit status.
+  int publish(uint16_t port, const std::string& topic, int qos, const std::string& message,
+              const std::vector<std::string>& extra = {});
+  // Payload lines printed by a `subscribe` child (debug lines dropped), until it exits.
+  std::vector<std::string> payloads(ChildProcess& sub);
+
+  std::string dir_;
+  std::unique_ptr<MosquittoBroker> broker_;
+  std::unique_ptr<GatewayProcess> gateway_;
+};
+
+}  // namespace mqttd::test
