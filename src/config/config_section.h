@@ -1,0 +1,88 @@
+// ConfigSection: one YAML map of the config file being read. It parses typed values into
+// Config fields, reports every problem (wrong type, bad value, missing required key) with the
+// key's path and position, and, when its parse function returns, every key nobody asked for.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/config_diagnostics.h"
+
+namespace mqttd::config {
+
+enum class Need {
+  kOptional,  // absent: the member initialiser's default stays
+  kRequired,  // absent: "required key is missing"
+};
+
+enum class PortUse {
+  kListen,   // port 0 is allowed: the kernel picks a free port
+  kConnect,  // port 0 is an error
+};
+
+class ConfigSection {
+ public:
+  using Parse = std::function<void(ConfigSection&)>;
+
+  // Reads the document root (a map, or nothing for an empty file) with `parse`.
+  static void readRoot(const YAML::Node& root, ConfigDiagnostics& diag, const Parse& parse);
+
+  // Child map `key`, read with `parse`; a key with no value counts as an empty map. Returns
+  // whether the key is present (even when its value had the wrong type).
+  bool section(std::string_view key, Need need, const Parse& parse);
+
+  // Scalars: on any error `out` keeps its value and an error is recorded.
+  void duration(std::string_view key, std::chrono::milliseconds& out, std::chrono::milliseconds min,
+                std::chrono::milliseconds max);
+  void byteSize(std::string_view key, uint32_t& out, uint64_t min, uint64_t max);
+  void integer(std::string_view key, int& out, int min, int max);
+  void integer(std::string_view key, uint32_t& out, uint32_t min, uint32_t max);
+  void address(std::string_view key, std::string& out, Need need, PortUse use);
+  // One of `choices`, exactly as written.
+  void choice(std::string_view key, std::string& out, const std::vector<std::string>& choices);
+
+  // An error about the section as a whole, at its key ("at least one listener ...").
+  void error(std::string message);
+  // "listeners.tcp" + "address" -> "listeners.tcp.address".
+  std::string pathOf(std::string_view key) const;
+
+ private:
+  struct Entry {
+    std::string key;        // the key's text
+    SourcePosition key_at;  // where the key is written
+    YAML::Node value;       // its value
+  };
+  struct Scalar {
+    std::string text;
+    SourcePosition at;
+  };
+
+  ConfigSection(const YAML::Node& map, std::string path, SourcePosition at,
+                ConfigDiagnostics& diag);
+
+  // Marks `key` as valid here and returns its entry, or nullptr (noting a missing required key).
+  const Entry* find(std::string_view key, Need need, std::string_view missing_message);
+  // The scalar value of `key`, or nothing (absent, or an error was recorded). `what` describes
+  // the expected value for type errors: "a duration such as 30s".
+  std::optional<Scalar> scalar(std::string_view key, Need need, std::string_view what);
+  void valueError(const Scalar& value, std::string_view key, std::string message);
+  // Reports unknown keys (with a suggestion) and missing required keys.
+  void finish();
+
+  std::string path_;                // dotted path of this map; empty for the root
+  SourcePosition at_;               // where this map's key is written (1:1 for the root)
+  ConfigDiagnostics* diag_;         // borrowed for the duration of the load
+  std::vector<Entry> entries_;      // the map's keys in file order, first of duplicates only
+  std::vector<std::string> known_;  // keys the parse function asked for
+  std::vector<std::pair<std::string, std::string>> missing_;  // required key -> message
+};
+
+}  // namespace mqttd::config
