@@ -13,8 +13,8 @@
 #include "config/byte_size.h"
 #include "config/config_diagnostics.h"
 #include "config/config_section.h"
-#include "config/ip_endpoint.h"
 #include "core/unique_fd.h"
+#include "net/socket_address.h"
 
 // Each YAML section has one parse function below: it names each key once, with its type and
 // range; the defaults stay in include/mqttd/config.h. Adding a section is one such function and
@@ -87,8 +87,8 @@ void parseRoot(ConfigSection& s, Config& out) {
 // Two addresses that cannot both be bound (or a listener the gateway would connect to itself
 // through). Both were validated already; unparsable ones are skipped.
 bool overlap(const std::string& a, const std::string& b) {
-  const auto pa = config::parseIpEndpoint(a);
-  const auto pb = config::parseIpEndpoint(b);
+  const auto pa = SocketAddress::parse(a);
+  const auto pb = SocketAddress::parse(b);
   return pa && pb && pa->overlaps(*pb);
 }
 

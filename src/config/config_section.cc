@@ -6,8 +6,8 @@
 #include "config/byte_size.h"
 #include "config/duration.h"
 #include "config/integer.h"
-#include "config/ip_endpoint.h"
 #include "config/suggestion.h"
+#include "net/socket_address.h"
 
 namespace mqttd::config {
 namespace {
@@ -134,9 +134,9 @@ void ConfigSection::address(std::string_view key, std::string& out, Need need, P
       scalar(key, need,
              "an address such as 127.0.0.1:1883 or '[::1]:1883' (quote IPv6 addresses in YAML)");
   if (!value) return;
-  const auto parsed = parseIpEndpoint(value->text);
+  const auto parsed = SocketAddress::parse(value->text);
   if (!parsed) return valueError(*value, key, parsed.error());
-  if (use == PortUse::kConnect && parsed->port == 0)
+  if (use == PortUse::kConnect && parsed->port() == 0)
     return valueError(*value, key,
                       "port 0 is only valid for listening addresses; give the port to connect to");
   out = value->text;
