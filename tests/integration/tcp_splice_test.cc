@@ -216,6 +216,54 @@ TEST_F(TcpSpliceTest, MetricsAndConnectionsDescribeTraffic) {
   EXPECT_EQ(httpGet(gateway_->adminPort(), "/nope").status, 404);
 }
 
+// A subscriber that stops reading is held back by backpressure (bounded buffers in the
+// gateway), does not slow anybody else, and loses nothing once it reads again.
+TEST_F(TcpSpliceTest, SlowSubscriberIsBackpressuredWithoutLossOrHarmToOthers) {
+  ASSERT_NO_FATAL_FAILURE(startAll("limits:\n  buffer_high_water: 64KiB\n  buffer_low_water: 16KiB\n"));
+  auto slow = TcpClient::connect(gateway_->tcpPort());
+  ASSERT_TRUE(slow);
+  ASSERT_TRUE(slow->send(connectPacket("slow")));
+  ASSERT_TRUE(slow->readPacket(seconds(10)));  // CONNACK
+  ASSERT_TRUE(slow->send(subscribePacket("flood", 0)));
+  ASSERT_TRUE(slow->readPacket(seconds(10)));  // SUBACK
+  auto other = subscribe(gateway_->tcpPort(), "other", 1, 1);
+
+  // 24 MB for a client that reads nothing: far more than socket buffers absorb.
+  constexpr int kMessages = 120;
+  constexpr size_t kSize = 200 * 1024;
+  for (int i = 0; i < kMessages; ++i) {
+    char prefix[8];
+    std::snprintf(prefix, sizeof prefix, "%05d", i);
+    std::string payload(kSize, static_cast<char>('a' + i % 26));
+    payload.replace(0, 5, prefix);
+    const std::string file = dir_ + "/flood.bin";
+    std::ofstream(file, std::ios::trunc) << payload;
+    ASSERT_EQ(publish(broker_->port(), "flood", 0, "", {"-f", file}), 0);
+  }
+  {
+    std::ifstream status("/proc/" + std::to_string(gateway_->process().pid()) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.rfind("VmRSS:", 0) == 0) std::cout << "gateway with a blocked 24 MB flood: " << line << "\n";
+  }
+  // Another client through the same gateway is not held up.
+  ASSERT_EQ(publish(gateway_->tcpPort(), "other", 1, "unaffected"), 0);
+  EXPECT_EQ(payloads(*other), (std::vector<std::string>{"unaffected"}));
+
+  // Now read everything: all messages, in order, intact.
+  for (int i = 0; i < kMessages; ++i) {
+    auto packet = slow->readPacket(seconds(30));
+    ASSERT_TRUE(packet) << "message " << i << " missing";
+    // 0x30, remaining length (3 bytes for 200 KiB), topic length 2 + "flood".
+    const size_t header = 1 + 3 + 2 + 5;
+    ASSERT_EQ(packet->size(), header + kSize) << "message " << i;
+    char prefix[8];
+    std::snprintf(prefix, sizeof prefix, "%05d", i);
+    EXPECT_EQ(std::string(packet->begin() + header, packet->begin() + header + 5), prefix);
+    EXPECT_EQ((*packet)[header + kSize - 1], static_cast<uint8_t>('a' + i % 26));
+  }
+}
+
 TEST_F(TcpSpliceTest, ReadyzFollowsTheBroker) {
   ASSERT_NO_FATAL_FAILURE(startAll());
   EXPECT_EQ(httpGet(gateway_->adminPort(), "/readyz").status, 200);
