@@ -45,6 +45,7 @@ Splice::Splice(uint64_t id, Transport transport, std::unique_ptr<ByteStream> str
   stream_->setObserver(this);
   tap_.on_packet = [this](mqtt::PacketType t) {
     context_.metrics.addPacket(Direction::kToBroker, static_cast<uint8_t>(t));
+    if (t == mqtt::PacketType::kDisconnect) client_disconnected_ = true;
   };
   frames_.on_packet = [this](mqtt::PacketType t) {
     context_.metrics.addPacket(Direction::kToClient, static_cast<uint8_t>(t));
@@ -193,7 +194,7 @@ void Splice::pumpToClient() {
     if (!frames_.connackSeen() && tap_.connectSeen()) {
       refuseUnavailable();  // the broker hung up without answering CONNECT
     } else if (frames_.connackSeen()) {
-      closeClient("broker closed the connection");
+      closeClient(client_disconnected_ ? "client disconnected" : "broker closed the connection");
     } else {
       pumpToBroker();  // wait for the CONNECT to answer it
     }

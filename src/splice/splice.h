@@ -93,6 +93,7 @@ class Splice final : private ByteStream::Observer, private UpstreamConnection::O
   State state_ = State::kOpen;
   bool upstream_fin_sent_ = false;
   bool upstream_gone_ = false;  // failed or closed by us: nothing more goes to the broker
+  bool client_disconnected_ = false;  // the client sent DISCONNECT (a normal end)
   uint64_t bytes_to_broker_ = 0;
   uint64_t bytes_to_client_ = 0;
   std::chrono::steady_clock::time_point opened_at_;
