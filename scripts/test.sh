@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
+FUZZ_SECONDS="${FUZZ_SECONDS:-60}"  # per fuzz target
 export FUZZ_SECONDS
 status=0
 step() { echo "==> $*"; }
@@ -27,6 +27,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
 
 step "fuzz (clang libFuzzer, ${FUZZ_SECONDS}s per target)"
 [ -d build-fuzz ] || CXX=clang++ meson setup build-fuzz -Dtests=false -Dfuzz=true || exit 1
+meson configure build-fuzz -Dfuzz_seconds="$FUZZ_SECONDS" || exit 1
 meson compile -C build-fuzz || exit 1
 meson test -C build-fuzz --print-errorlogs --suite fuzz || status=1
 

@@ -14,7 +14,9 @@ void ByteWriter::u32(uint32_t value) {
   for (int shift = 24; shift >= 0; shift -= 8) out_.push_back(uint8_t(value >> shift));
 }
 
-void ByteWriter::varInt(uint32_t value) { encodeVarInt(value, out_); }
+void ByteWriter::varInt(uint32_t value) {
+  encodeVarInt(value, out_);
+}
 
 Result<void, CodecError> ByteWriter::binary(std::span<const uint8_t> data) {
   if (data.size() > kMaxStringLength) return fail(CodecError::kStringTooLong);

@@ -35,7 +35,9 @@ class ByteWriter {
 };
 
 // Wire size of a two-byte-length-prefixed field.
-inline size_t prefixedSize(size_t length) { return 2 + length; }
+inline size_t prefixedSize(size_t length) {
+  return 2 + length;
+}
 
 inline std::span<const uint8_t> asBytes(std::string_view text) {
   return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};

@@ -12,22 +12,22 @@
 // enclosing function. Several statements: never use it as the body of an unbraced `if`.
 #define MQTTD_TRY_ASSIGN(lhs, expr) \
   MQTTD_TRY_ASSIGN_IMPL(MQTTD_CODEC_CONCAT(mqttd_try_, __LINE__), lhs, expr)
-#define MQTTD_TRY_ASSIGN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                          \
+#define MQTTD_TRY_ASSIGN_IMPL(tmp, lhs, expr)       \
+  auto tmp = (expr);                                \
   if (!tmp.ok()) return ::mqttd::fail(tmp.error()); \
   lhs = std::move(tmp).value()
 
 // MQTTD_TRY_SET(existing_lvalue, expr): one statement, safe after an unbraced `if`.
-#define MQTTD_TRY_SET(lhs, expr)                                              \
-  do {                                                                        \
-    auto mqttd_try_result = (expr);                                           \
+#define MQTTD_TRY_SET(lhs, expr)                                                \
+  do {                                                                          \
+    auto mqttd_try_result = (expr);                                             \
     if (!mqttd_try_result.ok()) return ::mqttd::fail(mqttd_try_result.error()); \
-    lhs = std::move(mqttd_try_result).value();                                \
+    lhs = std::move(mqttd_try_result).value();                                  \
   } while (0)
 
 // MQTTD_TRY(expr) for Result<void, E> (or when the value is not needed).
-#define MQTTD_TRY(expr)                                        \
-  do {                                                         \
-    auto mqttd_try_result = (expr);                            \
+#define MQTTD_TRY(expr)                                                         \
+  do {                                                                          \
+    auto mqttd_try_result = (expr);                                             \
     if (!mqttd_try_result.ok()) return ::mqttd::fail(mqttd_try_result.error()); \
   } while (0)

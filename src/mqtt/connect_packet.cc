@@ -22,7 +22,9 @@ std::string_view protocolName(ProtocolVersion version) {
   return version == ProtocolVersion::kV31 ? "MQIsdp" : "MQTT";
 }
 
-bool knownVersion(uint8_t level) { return level >= 3 && level <= 5; }
+bool knownVersion(uint8_t level) {
+  return level >= 3 && level <= 5;
+}
 
 }  // namespace
 

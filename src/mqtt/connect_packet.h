@@ -15,7 +15,7 @@
 namespace mqttd::mqtt {
 
 struct Will {
-  uint8_t qos = 0;                   // 0..2 [MQTT-3.1.2-14]
+  uint8_t qos = 0;  // 0..2 [MQTT-3.1.2-14]
   bool retain = false;
   Properties properties;             // v5 will properties (§3.1.3.2)
   std::string_view topic;            // will topic (a topic name)
@@ -24,10 +24,10 @@ struct Will {
 
 struct ConnectPacket {
   ProtocolVersion version = ProtocolVersion::kV311;
-  bool clean_start = true;           // "clean session" before 5.0
-  uint16_t keep_alive = 0;           // seconds; 0 disables keepalive
-  Properties properties;             // v5 only
-  std::string_view client_id;        // may be empty (3.1.1 §3.1.3.1)
+  bool clean_start = true;     // "clean session" before 5.0
+  uint16_t keep_alive = 0;     // seconds; 0 disables keepalive
+  Properties properties;       // v5 only
+  std::string_view client_id;  // may be empty (3.1.1 §3.1.3.1)
   std::optional<Will> will;
   std::optional<std::string_view> username;
   std::optional<std::span<const uint8_t>> password;

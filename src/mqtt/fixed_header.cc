@@ -50,8 +50,8 @@ void encodeFixedHeader(PacketType type, uint8_t flags, uint32_t remaining_length
   encodeVarInt(remaining_length, out);
 }
 
-Result<void, CodecError> appendPacket(PacketType type, uint8_t flags,
-                                      std::span<const uint8_t> body, std::vector<uint8_t>& out) {
+Result<void, CodecError> appendPacket(PacketType type, uint8_t flags, std::span<const uint8_t> body,
+                                      std::vector<uint8_t>& out) {
   if (body.size() > kMaxVarInt) return fail(CodecError::kPacketTooLarge);
   encodeFixedHeader(type, flags, uint32_t(body.size()), out);
   out.insert(out.end(), body.begin(), body.end());

@@ -44,7 +44,7 @@ void encodeFixedHeader(PacketType type, uint8_t flags, uint32_t remaining_length
 
 // Appends fixed header + `body`; kPacketTooLarge when body exceeds kMaxVarInt bytes.
 [[nodiscard]] Result<void, CodecError> appendPacket(PacketType type, uint8_t flags,
-                                                   std::span<const uint8_t> body,
-                                                   std::vector<uint8_t>& out);
+                                                    std::span<const uint8_t> body,
+                                                    std::vector<uint8_t>& out);
 
 }  // namespace mqttd::mqtt

@@ -23,9 +23,9 @@
 
 namespace mqttd::mqtt {
 
-using Packet = std::variant<ConnectPacket, ConnackPacket, PublishPacket, AckPacket,
-                            SubscribePacket, SubackPacket, UnsubscribePacket, UnsubackPacket,
-                            PingPacket, DisconnectPacket, AuthPacket>;
+using Packet = std::variant<ConnectPacket, ConnackPacket, PublishPacket, AckPacket, SubscribePacket,
+                            SubackPacket, UnsubscribePacket, UnsubackPacket, PingPacket,
+                            DisconnectPacket, AuthPacket>;
 
 // Decodes the packet whose fixed header is `header`; `body` is the bytes after the fixed
 // header and must be exactly header.remaining_length long (else kLengthMismatch).

@@ -35,6 +35,8 @@ enum class ProtocolVersion : uint8_t {
 std::string_view toString(PacketType type);
 std::string_view toString(ProtocolVersion version);
 
-inline bool isV5(ProtocolVersion version) { return version == ProtocolVersion::kV5; }
+inline bool isV5(ProtocolVersion version) {
+  return version == ProtocolVersion::kV5;
+}
 
 }  // namespace mqttd::mqtt

@@ -9,10 +9,21 @@
 namespace mqttd::mqtt {
 namespace {
 
-enum class ValueType : uint8_t { kNone, kByte, kTwoByte, kFourByte, kVarInt, kUtf8, kBinary, kPair };
+enum class ValueType : uint8_t {
+  kNone,
+  kByte,
+  kTwoByte,
+  kFourByte,
+  kVarInt,
+  kUtf8,
+  kBinary,
+  kPair
+};
 
 // Bit n set: allowed in packet type n; bit 0: allowed in CONNECT will properties.
-constexpr uint32_t bit(PacketType type) { return 1u << static_cast<uint8_t>(type); }
+constexpr uint32_t bit(PacketType type) {
+  return 1u << static_cast<uint8_t>(type);
+}
 constexpr uint32_t kWill = 1u;
 constexpr uint32_t kAcks = bit(PacketType::kPuback) | bit(PacketType::kPubrec) |
                            bit(PacketType::kPubrel) | bit(PacketType::kPubcomp);
@@ -20,9 +31,9 @@ constexpr uint32_t kAll = 0xFFFEu | kWill;
 
 struct Rule {
   ValueType type = ValueType::kNone;
-  uint32_t allowed = 0;  // bit set, see bit()
-  bool boolean = false;  // value must be 0 or 1
-  bool non_zero = false; // value 0 is a Protocol Error
+  uint32_t allowed = 0;   // bit set, see bit()
+  bool boolean = false;   // value must be 0 or 1
+  bool non_zero = false;  // value 0 is a Protocol Error
 };
 
 constexpr std::array<Rule, 0x2B> makeRules() {

@@ -51,10 +51,10 @@ std::string_view toString(PropertyId id);
 // One decoded property; which member is meaningful depends on the id's data type.
 struct Property {
   PropertyId id = PropertyId::kUserProperty;
-  uint32_t integer = 0;              // byte, two-byte, four-byte and varint values
-  std::string_view text;             // UTF-8 string value; user property name
-  std::string_view pair_value;       // user property value
-  std::span<const uint8_t> binary;   // binary data value
+  uint32_t integer = 0;             // byte, two-byte, four-byte and varint values
+  std::string_view text;            // UTF-8 string value; user property name
+  std::string_view pair_value;      // user property value
+  std::span<const uint8_t> binary;  // binary data value
 };
 
 class Properties {

@@ -40,7 +40,7 @@ Result<void, CodecError> applyPublishFlags(uint8_t flags, PublishHeader& out) {
   out.retain = flags & 0x01;
   out.qos = (flags >> 1) & 0x03;
   out.dup = flags & 0x08;
-  if (out.qos == 3) return fail(CodecError::kInvalidQos);            // [MQTT-3.3.1-4]
+  if (out.qos == 3) return fail(CodecError::kInvalidQos);               // [MQTT-3.3.1-4]
   if (out.qos == 0 && out.dup) return fail(CodecError::kInvalidFlags);  // [MQTT-3.3.1-2]
   return {};
 }
@@ -52,11 +52,11 @@ Result<std::optional<PublishHeader>, CodecError> decodePublishHeader(
   if (auto flags = applyPublishFlags(header.flags, p); !flags) return fail(flags.error());
   PrefixCursor cursor(body_prefix, header.remaining_length);
 
-#define MQTTD_HAVE(n)                                     \
-  do {                                                    \
-    auto have = cursor.have(n);                           \
-    if (!have) return fail(have.error());                 \
-    if (!*have) return MaybeHeader();                     \
+#define MQTTD_HAVE(n)                     \
+  do {                                    \
+    auto have = cursor.have(n);           \
+    if (!have) return fail(have.error()); \
+    if (!*have) return MaybeHeader();     \
   } while (0)
 
   MQTTD_HAVE(2);

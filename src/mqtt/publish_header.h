@@ -16,14 +16,14 @@
 namespace mqttd::mqtt {
 
 struct PublishHeader {
-  std::string_view topic;      // empty only in 5.0 with a topic alias
-  uint8_t qos = 0;             // 0..2, from the fixed-header flags
-  bool retain = false;         // fixed-header flag bit 0
-  bool dup = false;            // fixed-header flag bit 3; 0 for QoS 0 [MQTT-3.3.1-2]
-  uint16_t packet_id = 0;      // non-zero when qos > 0, else 0 [MQTT-2.3.1-1]
-  Properties properties;       // 5.0 only
-  uint32_t header_length = 0;  // bytes of the body before the payload
-  uint32_t payload_length = 0; // remaining length - header_length
+  std::string_view topic;       // empty only in 5.0 with a topic alias
+  uint8_t qos = 0;              // 0..2, from the fixed-header flags
+  bool retain = false;          // fixed-header flag bit 0
+  bool dup = false;             // fixed-header flag bit 3; 0 for QoS 0 [MQTT-3.3.1-2]
+  uint16_t packet_id = 0;       // non-zero when qos > 0, else 0 [MQTT-2.3.1-1]
+  Properties properties;        // 5.0 only
+  uint32_t header_length = 0;   // bytes of the body before the payload
+  uint32_t payload_length = 0;  // remaining length - header_length
 };
 
 // Splits the fixed-header flags of a PUBLISH into qos/retain/dup (qos 3 -> kInvalidQos).

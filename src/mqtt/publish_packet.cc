@@ -31,7 +31,7 @@ Result<void, CodecError> PublishPacket::encode(ProtocolVersion version,
                                                std::vector<uint8_t>& out) const {
   const bool v5 = isV5(version);
   if (qos > 2) return fail(CodecError::kInvalidQos);
-  if (qos == 0 && dup) return fail(CodecError::kInvalidFlags);        // [MQTT-3.3.1-2]
+  if (qos == 0 && dup) return fail(CodecError::kInvalidFlags);            // [MQTT-3.3.1-2]
   if (qos > 0 && packet_id == 0) return fail(CodecError::kZeroPacketId);  // [MQTT-2.3.1-1]
   if (v5) MQTTD_TRY(Properties::parse(properties.raw(), PacketType::kPublish));
   if (topic.empty()) {

@@ -15,8 +15,8 @@
 namespace mqttd::mqtt {
 
 struct PublishPacket {
-  std::string_view topic;            // empty only in 5.0 with a topic alias
-  uint8_t qos = 0;                   // 0..2
+  std::string_view topic;  // empty only in 5.0 with a topic alias
+  uint8_t qos = 0;         // 0..2
   bool retain = false;
   bool dup = false;                  // must be false for QoS 0 [MQTT-3.3.1-2]
   uint16_t packet_id = 0;            // non-zero when qos > 0; ignored for QoS 0

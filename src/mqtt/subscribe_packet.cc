@@ -9,7 +9,9 @@
 namespace mqttd::mqtt {
 namespace {
 
-bool isShared(std::string_view filter) { return filter.substr(0, 7) == "$share/"; }
+bool isShared(std::string_view filter) {
+  return filter.substr(0, 7) == "$share/";
+}
 
 Result<void, CodecError> validate(const Subscription& s, ProtocolVersion version) {
   if (!isValidTopicFilter(s.filter)) return fail(CodecError::kInvalidTopicFilter);

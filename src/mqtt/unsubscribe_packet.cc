@@ -41,8 +41,7 @@ Result<void, CodecError> UnsubscribePacket::encode(ProtocolVersion version,
     if (!isValidTopicFilter(filter)) return fail(CodecError::kInvalidTopicFilter);
     MQTTD_TRY(w.utf8(filter));
   }
-  return appendPacket(PacketType::kUnsubscribe, requiredFlags(PacketType::kUnsubscribe), body,
-                      out);
+  return appendPacket(PacketType::kUnsubscribe, requiredFlags(PacketType::kUnsubscribe), body, out);
 }
 
 }  // namespace mqttd::mqtt

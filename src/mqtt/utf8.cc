@@ -32,7 +32,7 @@ Result<void, CodecError> validateMqttUtf8(std::string_view text) {
       if ((cc & 0xC0) != 0x80) return fail(CodecError::kInvalidUtf8);
       code = (code << 6) | (cc & 0x3F);
     }
-    if (code < min) return fail(CodecError::kInvalidUtf8);                     // overlong
+    if (code < min) return fail(CodecError::kInvalidUtf8);                        // overlong
     if (code >= 0xD800 && code <= 0xDFFF) return fail(CodecError::kInvalidUtf8);  // surrogate
     if (code > 0x10FFFF) return fail(CodecError::kInvalidUtf8);
     i += extra + 1;

@@ -12,6 +12,8 @@ namespace mqttd::mqtt {
 // [MQTT-1.5.4-1] and contains no U+0000 [MQTT-1.5.4-2].
 [[nodiscard]] Result<void, CodecError> validateMqttUtf8(std::string_view text);
 
-inline bool isValidMqttUtf8(std::string_view text) { return validateMqttUtf8(text).ok(); }
+inline bool isValidMqttUtf8(std::string_view text) {
+  return validateMqttUtf8(text).ok();
+}
 
 }  // namespace mqttd::mqtt

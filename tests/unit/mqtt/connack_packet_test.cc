@@ -50,8 +50,7 @@ TEST(ConnackPacketTest, RejectsReservedAckFlags_MQTT_3_2_2_1) {
 
 TEST(ConnackPacketTest, SessionPresentOnlyWithSuccess_MQTT_3_2_2_4) {
   const auto body = hex("01 05");
-  EXPECT_EQ(ConnackPacket::decode(body, ProtocolVersion::kV311).error(),
-            CodecError::kInvalidFlags);
+  EXPECT_EQ(ConnackPacket::decode(body, ProtocolVersion::kV311).error(), CodecError::kInvalidFlags);
 }
 
 TEST(ConnackPacketTest, RejectsReservedReturnCodes311) {

@@ -135,9 +135,9 @@ TEST(ConnectPacketTest, RejectsWildcardWillTopicAndTrailingBytes) {
 
 TEST(ConnectPacketTest, RejectsBadV5Properties) {
   // Topic alias (PUBLISH only) in CONNECT properties: Protocol Error.
-  EXPECT_EQ(decodeBody(hex("10 13 00 04 4D 51 54 54 05 02 00 3C 03 23 00 01 00 03 61 62 63"))
-                .error(),
-            CodecError::kPropertyNotAllowed);
+  EXPECT_EQ(
+      decodeBody(hex("10 13 00 04 4D 51 54 54 05 02 00 3C 03 23 00 01 00 03 61 62 63")).error(),
+      CodecError::kPropertyNotAllowed);
 }
 
 TEST(ConnectPacketTest, EveryTruncationFails) {

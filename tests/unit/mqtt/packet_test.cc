@@ -63,8 +63,9 @@ void checkAll(const Fixture* begin, const Fixture* end, ProtocolVersion version)
   }
 }
 
-TEST(PacketTest, EveryType311RoundTrips) { checkAll(std::begin(kV311), std::end(kV311),
-                                                    ProtocolVersion::kV311); }
+TEST(PacketTest, EveryType311RoundTrips) {
+  checkAll(std::begin(kV311), std::end(kV311), ProtocolVersion::kV311);
+}
 
 TEST(PacketTest, EveryTypeV5RoundTrips) {
   checkAll(std::begin(kV5), std::end(kV5), ProtocolVersion::kV5);
@@ -86,8 +87,8 @@ TEST(PacketTest, StreamOfPacketsDecodesOneAfterAnother) {
   while (!rest.empty()) {
     auto h = decodeFixedHeader(rest, 1024);
     ASSERT_TRUE(h.ok() && h->has_value());
-    auto p = decodePacket(**h, rest.subspan((*h)->size, (*h)->remaining_length),
-                          ProtocolVersion::kV311);
+    auto p =
+        decodePacket(**h, rest.subspan((*h)->size, (*h)->remaining_length), ProtocolVersion::kV311);
     ASSERT_TRUE(p.ok());
     types.push_back(packetType(*p));
     rest = rest.subspan((*h)->packetSize());

@@ -29,8 +29,7 @@ TEST(PingPacketTest, Malformed) {
   EXPECT_EQ(decodeWire(hex("C1 00"), ProtocolVersion::kV311).error(),
             CodecError::kInvalidFlags);  // [MQTT-2.1.3-1]
   std::vector<uint8_t> out;
-  EXPECT_EQ(PingPacket{PacketType::kPuback}.encode(out).error(),
-            CodecError::kPacketTypeMismatch);
+  EXPECT_EQ(PingPacket{PacketType::kPuback}.encode(out).error(), CodecError::kPacketTypeMismatch);
   FixedHeader h{PacketType::kConnect, 0, 0, 2};
   EXPECT_EQ(PingPacket::decode(h, {}).error(), CodecError::kPacketTypeMismatch);
 }

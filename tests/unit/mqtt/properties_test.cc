@@ -15,16 +15,16 @@ Result<Properties, CodecError> parse(const std::vector<uint8_t>& block, PacketTy
 }
 
 TEST(PropertiesTest, PublishPropertiesAndAccessors) {
-  const auto block = hex(
-      "01 01"                    // payload format indicator 1
-      " 02 00 00 00 3C"          // message expiry 60
-      " 03 00 04 74 65 78 74"    // content type "text"
-      " 08 00 03 72 2F 31"       // response topic "r/1"
-      " 09 00 02 AB CD"          // correlation data
-      " 0B 07 0B 80 01"          // subscription identifiers 7 and 128
-      " 23 00 05"                // topic alias 5
-      " 26 00 01 6B 00 01 76"    // user property k=v
-      " 26 00 01 6B 00 01 77");  // user property k=w (repeatable)
+  const auto block =
+      hex("01 01"                    // payload format indicator 1
+          " 02 00 00 00 3C"          // message expiry 60
+          " 03 00 04 74 65 78 74"    // content type "text"
+          " 08 00 03 72 2F 31"       // response topic "r/1"
+          " 09 00 02 AB CD"          // correlation data
+          " 0B 07 0B 80 01"          // subscription identifiers 7 and 128
+          " 23 00 05"                // topic alias 5
+          " 26 00 01 6B 00 01 76"    // user property k=v
+          " 26 00 01 6B 00 01 77");  // user property k=w (repeatable)
   auto p = parse(block, PacketType::kPublish);
   ASSERT_TRUE(p.ok()) << toString(p.error());
   EXPECT_EQ(p->payloadFormatIndicator(), 1);
@@ -107,12 +107,12 @@ TEST(PropertiesTest, RejectsOutOfRangeValues) {
     const char* block;
     PacketType type;
   } bad[] = {
-      {"01 02", PacketType::kPublish},          // payload format indicator 0/1
-      {"23 00 00", PacketType::kPublish},       // topic alias 0
-      {"21 00 00", PacketType::kConnect},       // receive maximum 0
-      {"27 00 00 00 00", PacketType::kConnect}, // maximum packet size 0
-      {"0B 00", PacketType::kSubscribe},        // subscription identifier 0
-      {"24 02", PacketType::kConnack},          // maximum QoS 0/1
+      {"01 02", PacketType::kPublish},              // payload format indicator 0/1
+      {"23 00 00", PacketType::kPublish},           // topic alias 0
+      {"21 00 00", PacketType::kConnect},           // receive maximum 0
+      {"27 00 00 00 00", PacketType::kConnect},     // maximum packet size 0
+      {"0B 00", PacketType::kSubscribe},            // subscription identifier 0
+      {"24 02", PacketType::kConnack},              // maximum QoS 0/1
       {"08 00 03 61 2F 23", PacketType::kPublish},  // response topic "a/#" [MQTT-3.3.2-14]
   };
   for (const auto& c : bad) {

@@ -80,10 +80,10 @@ TEST(SubscribePacketTest, RejectsReservedOptionBits) {
   EXPECT_EQ(decodeWire(hex("82 06 00 01 00 01 61 03"), ProtocolVersion::kV311).error(),
             CodecError::kInvalidQos);
   // 5.0 [MQTT-3.8.3-4]: No Local on a shared subscription.
-  EXPECT_EQ(decodeWire(hex("82 10 00 01 00 00 0A 24 73 68 61 72 65 2F 67 2F 61 04"),
-                       ProtocolVersion::kV5)
-                .error(),
-            CodecError::kInvalidOptions);
+  EXPECT_EQ(
+      decodeWire(hex("82 10 00 01 00 00 0A 24 73 68 61 72 65 2F 67 2F 61 04"), ProtocolVersion::kV5)
+          .error(),
+      CodecError::kInvalidOptions);
 }
 
 TEST(SubscribePacketTest, RejectsInvalidFilters_MQTT_4_7_1) {

@@ -10,10 +10,10 @@ namespace {
 TEST(Utf8Test, AcceptsWellFormedText) {
   EXPECT_TRUE(isValidMqttUtf8(""));
   EXPECT_TRUE(isValidMqttUtf8("sport/tennis"));
-  EXPECT_TRUE(isValidMqttUtf8("A\xF0\xAA\x9B\x94"));   // U+2A6D4 (spec §1.5.4 example)
-  EXPECT_TRUE(isValidMqttUtf8("\xEF\xBB\xBF"));        // U+FEFF is allowed [MQTT-1.5.4-3]
-  EXPECT_TRUE(isValidMqttUtf8("\xF4\x8F\xBF\xBF"));    // U+10FFFF
-  EXPECT_TRUE(isValidMqttUtf8("\xC3\xA9t\xC3\xA9"));   // été
+  EXPECT_TRUE(isValidMqttUtf8("A\xF0\xAA\x9B\x94"));  // U+2A6D4 (spec §1.5.4 example)
+  EXPECT_TRUE(isValidMqttUtf8("\xEF\xBB\xBF"));       // U+FEFF is allowed [MQTT-1.5.4-3]
+  EXPECT_TRUE(isValidMqttUtf8("\xF4\x8F\xBF\xBF"));   // U+10FFFF
+  EXPECT_TRUE(isValidMqttUtf8("\xC3\xA9t\xC3\xA9"));  // été
 }
 
 TEST(Utf8Test, RejectsIllFormedText_MQTT_1_5_4_1) {

@@ -14,9 +14,14 @@ TEST(VarIntTest, EncodesTheSpecBoundaries) {
   const struct {
     uint32_t value;
     const char* wire;
-  } cases[] = {{0, "00"},           {127, "7F"},          {128, "80 01"},
-               {16383, "FF 7F"},    {16384, "80 80 01"},  {2097151, "FF FF 7F"},
-               {2097152, "80 80 80 01"}, {268435455, "FF FF FF 7F"}};
+  } cases[] = {{0, "00"},
+               {127, "7F"},
+               {128, "80 01"},
+               {16383, "FF 7F"},
+               {16384, "80 80 01"},
+               {2097151, "FF FF 7F"},
+               {2097152, "80 80 80 01"},
+               {268435455, "FF FF FF 7F"}};
   for (const auto& c : cases) {
     std::vector<uint8_t> out;
     EXPECT_EQ(encodeVarInt(c.value, out), hex(c.wire).size());
