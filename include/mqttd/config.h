@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mqttd {
 
@@ -22,8 +23,56 @@ struct TcpListenerConfig {
   int backlog = 511;    // listen(2) backlog, 1..65535
 };
 
+// `listeners.quic.congestion`: the congestion controller of each QUIC connection.
+enum class CongestionControl {
+  kCubic,  // "cubic": CUBIC (RFC 9438), the default
+  kBbr,    // "bbr": BBR (model-based; better on lossy, high-latency links)
+  kReno,   // "reno": NewReno, RFC 9002 §7
+};
+
+// `listeners.quic.retry`: when the server answers an Initial with a Retry packet to validate the
+// client's address first (RFC 9000 §8.1.2; costs one round trip).
+enum class RetryMode {
+  kNever,   // "never": no address validation by Retry
+  kAlways,  // "always": every new connection
+  kAuto,    // "auto": only while more than retry_threshold handshakes are in progress
+};
+
+// `listeners.quic`: optional MQTT over QUIC (one MQTT connection per QUIC connection).
+// Cross-field rules (checked by the loader): keep_alive < idle_timeout unless 0;
+// initial_stream_window <= max_stream_window; initial_stream_window <= initial_connection_window;
+// initial_connection_window, max_stream_window <= max_connection_window.
+struct QuicListenerConfig {
+  // UDP "ip:port"; port 0 picks a free port. 14567 is the port EMQX and its tools use.
+  std::string address = "0.0.0.0:14567";
+  std::string cert;  // PEM certificate chain file (required); resolved against the config's dir
+  std::string key;   // PEM private key file (required); resolved against the config's dir
+  // Offered ALPN ids (RFC 7301), 1..255 bytes each, non-empty list; mandatory: a client offering
+  // none of them is refused (RFC 9001 §8.1).
+  std::vector<std::string> alpn{"mqtt"};
+  std::chrono::milliseconds idle_timeout{90000};       // RFC 9000 §18.2 max_idle_timeout, 1ms..24h
+  std::chrono::milliseconds handshake_timeout{10000};  // handshake must finish within, 1ms..24h
+  std::chrono::milliseconds keep_alive{0};  // 0: off; else PING after this idle, < idle_timeout
+  uint32_t max_streams_bidi = 10;  // RFC 9000 §18.2 initial_max_streams_bidi, 1..1000
+  // RFC 9000 §18.2 initial_max_stream_data_bidi_remote, bytes, >= 1KiB.
+  uint32_t initial_stream_window = 256 * 1024;
+  uint32_t max_stream_window = 6 * 1024 * 1024;  // auto-tuning ceiling per stream, bytes
+  uint32_t initial_connection_window = 1024 * 1024;   // RFC 9000 §18.2 initial_max_data, bytes
+  uint32_t max_connection_window = 16 * 1024 * 1024;  // auto-tuning ceiling per connection, bytes
+  // RFC 9000 §18.2 max_udp_payload_size, 1200..1452 bytes (§14: every path carries 1200; 1452 is
+  // a 1500-byte Ethernet MTU less the IPv6 and UDP headers).
+  uint32_t max_udp_payload_size = 1452;
+  CongestionControl congestion = CongestionControl::kCubic;
+  RetryMode retry = RetryMode::kAuto;
+  // retry: auto sends Retry while more handshakes than this are in progress; >= 1.
+  uint32_t retry_threshold = 100;
+
+  bool operator==(const QuicListenerConfig&) const = default;  // SIGHUP: "did it change?"
+};
+
 struct ListenersConfig {
-  std::optional<TcpListenerConfig> tcp;  // absent: no TCP listener
+  std::optional<TcpListenerConfig> tcp;    // absent: no TCP listener
+  std::optional<QuicListenerConfig> quic;  // absent: no QUIC listener
 };
 
 // `admin`: HTTP endpoints /healthz /readyz /metrics /connections.

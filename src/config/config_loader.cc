@@ -9,10 +9,13 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 
 #include "config/byte_size.h"
 #include "config/config_diagnostics.h"
+#include "config/config_enums.h"
 #include "config/config_section.h"
+#include "config/duration.h"
 #include "core/unique_fd.h"
 #include "net/socket_address.h"
 
@@ -37,6 +40,14 @@ constexpr uint64_t kGiB = 1024 * 1024 * 1024;
 constexpr uint64_t kMaxMqttPacket = 268435455 + 5;
 constexpr uint64_t kMinMqttPacket = 16;
 constexpr size_t kMaxFileSize = 16 * 1024 * 1024;  // bigger is surely not a config file
+constexpr uint64_t kKiB = 1024;
+// RFC 7301 §3.1: a protocol name is 1..255 bytes (a one-byte length prefix).
+constexpr size_t kMaxAlpnBytes = 255;
+// RFC 9000 §14: every QUIC path carries 1200-byte UDP payloads. 1452: a 1500-byte Ethernet MTU
+// less 40 bytes of IPv6 and 8 of UDP header, the most that fits without fragmentation.
+constexpr uint64_t kMinUdpPayload = 1200;
+constexpr uint64_t kMaxUdpPayload = 1452;
+constexpr uint32_t kMaxStreamsBidi = 1000;  // one MQTT connection needs one stream (or a few)
 
 void parseUpstream(ConfigSection& s, UpstreamConfig& out) {
   s.address("address", out.address, Need::kRequired, PortUse::kConnect);
@@ -49,11 +60,33 @@ void parseTcpListener(ConfigSection& s, TcpListenerConfig& out) {
   s.integer("backlog", out.backlog, 1, 65535);
 }
 
-void parseListeners(ConfigSection& s, ListenersConfig& out) {
+// `base_dir`: the config file's directory, for relative cert/key paths.
+void parseQuicListener(ConfigSection& s, QuicListenerConfig& out, const std::string& base_dir) {
+  s.address("address", out.address, Need::kOptional, PortUse::kListen);
+  s.readableFile("cert", out.cert, Need::kRequired, base_dir, "certificate file");
+  s.readableFile("key", out.key, Need::kRequired, base_dir, "private key file");
+  s.stringList("alpn", out.alpn, kMaxAlpnBytes, "[mqtt]");
+  s.duration("idle_timeout", out.idle_timeout, milliseconds(1), kMaxDuration);
+  s.duration("handshake_timeout", out.handshake_timeout, milliseconds(1), kMaxDuration);
+  s.duration("keep_alive", out.keep_alive, milliseconds(0), kMaxDuration);
+  s.integer("max_streams_bidi", out.max_streams_bidi, 1u, kMaxStreamsBidi);
+  s.byteSize("initial_stream_window", out.initial_stream_window, kKiB, UINT32_MAX);
+  s.byteSize("max_stream_window", out.max_stream_window, kKiB, UINT32_MAX);
+  s.byteSize("initial_connection_window", out.initial_connection_window, kKiB, UINT32_MAX);
+  s.byteSize("max_connection_window", out.max_connection_window, kKiB, UINT32_MAX);
+  s.byteSize("max_udp_payload_size", out.max_udp_payload_size, kMinUdpPayload, kMaxUdpPayload);
+  s.enumeration("congestion", out.congestion, kCongestionControls);
+  s.enumeration("retry", out.retry, kRetryModes);
+  s.integer("retry_threshold", out.retry_threshold, 1u, UINT32_MAX);
+}
+
+void parseListeners(ConfigSection& s, ListenersConfig& out, const std::string& base_dir) {
   bool any = false;
   any |= s.section("tcp", Need::kOptional,
                    [&](ConfigSection& t) { parseTcpListener(t, out.tcp.emplace()); });
-  if (!any) s.error("at least one listener is required (e.g. listeners.tcp)");
+  any |= s.section("quic", Need::kOptional,
+                   [&](ConfigSection& q) { parseQuicListener(q, out.quic.emplace(), base_dir); });
+  if (!any) s.error("at least one listener is required (listeners.tcp or listeners.quic)");
 }
 
 void parseAdmin(ConfigSection& s, AdminConfig& out) {
@@ -74,10 +107,10 @@ void parseLog(ConfigSection& s, LogConfig& out) {
   s.choice("format", out.format, {"text", "json"});
 }
 
-void parseRoot(ConfigSection& s, Config& out) {
+void parseRoot(ConfigSection& s, Config& out, const std::string& base_dir) {
   s.section("upstream", Need::kRequired, [&](ConfigSection& c) { parseUpstream(c, out.upstream); });
   s.section("listeners", Need::kRequired,
-            [&](ConfigSection& c) { parseListeners(c, out.listeners); });
+            [&](ConfigSection& c) { parseListeners(c, out.listeners, base_dir); });
   s.section("admin", Need::kOptional, [&](ConfigSection& c) { parseAdmin(c, out.admin); });
   s.section("limits", Need::kOptional, [&](ConfigSection& c) { parseLimits(c, out.limits); });
   s.section("log", Need::kOptional, [&](ConfigSection& c) { parseLog(c, out.log); });
@@ -90,6 +123,41 @@ bool overlap(const std::string& a, const std::string& b) {
   const auto pa = SocketAddress::parse(a);
   const auto pb = SocketAddress::parse(b);
   return pa && pb && pa->overlaps(*pb);
+}
+
+// `small_key`'s size must not exceed `large_key`'s. The error points at `small_key` when the file
+// sets it, else at `large_key` (then the file set only that one: defaults never conflict).
+void checkNotAbove(ConfigDiagnostics& d, const std::string& small_key, uint64_t small,
+                   const std::string& large_key, uint64_t large) {
+  if (small <= large) return;
+  const std::string s = config::formatByteSize(small);
+  const std::string l = config::formatByteSize(large);
+  if (d.recorded(small_key))
+    d.addAt(small_key, "must not exceed " + large_key + " (" + s + " > " + l + ")");
+  else
+    d.addAt(large_key, "must be at least " + small_key + " (" + l + " < " + s + ")");
+}
+
+// No address checks: QUIC binds a UDP port, which cannot clash with the TCP listener or admin
+// ports, and the gateway never connects to it (upstream is TCP).
+void checkQuicListener(const QuicListenerConfig& q, ConfigDiagnostics& d) {
+  const std::string p = "listeners.quic.";
+  // keep_alive defaults to 0s (off), so a keep_alive in conflict was set in the file.
+  if (q.keep_alive.count() != 0 && q.keep_alive >= q.idle_timeout)
+    d.addAt(p + "keep_alive",
+            "must be below " + p + "idle_timeout (" + config::formatDuration(q.keep_alive) +
+                " >= " + config::formatDuration(q.idle_timeout) + "), or 0s for no keep-alive");
+  checkNotAbove(d, p + "initial_stream_window", q.initial_stream_window, p + "max_stream_window",
+                q.max_stream_window);
+  checkNotAbove(d, p + "initial_stream_window", q.initial_stream_window,
+                p + "initial_connection_window", q.initial_connection_window);
+  checkNotAbove(d, p + "initial_connection_window", q.initial_connection_window,
+                p + "max_connection_window", q.max_connection_window);
+  checkNotAbove(d, p + "max_stream_window", q.max_stream_window, p + "max_connection_window",
+                q.max_connection_window);
+  if (q.retry != RetryMode::kAuto && d.recorded(p + "retry_threshold"))
+    d.addAt(p + "retry_threshold", "only applies with retry: auto (retry is " +
+                                       std::string(toString(q.retry)) + "); remove it");
 }
 
 void checkCrossFields(const Config& c, ConfigDiagnostics& d) {
@@ -112,6 +180,7 @@ void checkCrossFields(const Config& c, ConfigDiagnostics& d) {
     if (!c.admin.address.empty() && overlap(tcp, c.admin.address))
       d.addAt("admin.address", "uses the same port as listeners.tcp.address (" + tcp + ")");
   }
+  if (c.listeners.quic) checkQuicListener(*c.listeners.quic, d);
 }
 
 }  // namespace
@@ -139,6 +208,8 @@ Result<Config, ConfigErrors> ConfigLoader::loadFile(const std::string& path) {
 Result<Config, ConfigErrors> ConfigLoader::loadString(std::string_view yaml,
                                                       std::string source_name) {
   ConfigDiagnostics diag(source_name);
+  // Relative paths in the config (cert, key) are relative to the config file's directory.
+  const std::string base_dir = std::filesystem::path(source_name).parent_path().string();
   Config config;
   config.source = std::move(source_name);
   // yaml-cpp reports syntax errors (and misuse) by exception: caught here, nowhere else.
@@ -150,7 +221,7 @@ Result<Config, ConfigErrors> ConfigLoader::loadString(std::string_view yaml,
                "only one YAML document is allowed; remove the second '---'");
     }
     ConfigSection::readRoot(documents.empty() ? YAML::Node() : documents.front(), diag,
-                            [&](ConfigSection& s) { parseRoot(s, config); });
+                            [&](ConfigSection& s) { parseRoot(s, config, base_dir); });
   } catch (const YAML::Exception& e) {
     diag.add({std::max(e.mark.line, 0) + 1, std::max(e.mark.column, 0) + 1}, "",
              "invalid YAML: " + e.msg);

@@ -5,6 +5,7 @@
 
 #include "config/byte_size.h"
 #include "config/duration.h"
+#include "config/file_check.h"
 #include "config/integer.h"
 #include "config/suggestion.h"
 #include "net/socket_address.h"
@@ -144,18 +145,77 @@ void ConfigSection::address(std::string_view key, std::string& out, Need need, P
 
 void ConfigSection::choice(std::string_view key, std::string& out,
                            const std::vector<std::string>& choices) {
+  if (const auto index = choiceIndex(key, choices)) out = choices[*index];
+}
+
+std::optional<size_t> ConfigSection::choiceIndex(std::string_view key,
+                                                 const std::vector<std::string>& choices) {
   const auto value = scalar(key, Need::kOptional, "one of: " + joined(choices));
-  if (!value) return;
-  if (std::find(choices.begin(), choices.end(), value->text) != choices.end()) {
-    out = value->text;
-    return;
-  }
+  if (!value) return std::nullopt;
+  const auto it = std::find(choices.begin(), choices.end(), value->text);
+  if (it != choices.end()) return static_cast<size_t>(it - choices.begin());
   const auto suggestion = closestMatch(value->text, choices);
   valueError(*value, key,
              "unknown value '" + value->text + "' (" +
                  (suggestion ? "did you mean '" + *suggestion + "'?"
                              : "expected one of: " + joined(choices)) +
                  ")");
+  return std::nullopt;
+}
+
+void ConfigSection::stringList(std::string_view key, std::vector<std::string>& out,
+                               size_t max_bytes, std::string_view example) {
+  const Entry* entry = find(key, Need::kOptional, "required key is missing");
+  if (entry == nullptr) return;
+  const std::string path = pathOf(key);
+  const std::string expected = "a list of strings such as " + std::string(example);
+  const YAML::Node& list = entry->value;
+  if (list.IsNull()) return diag_->add(entry->key_at, path, "missing value; expected " + expected);
+  const SourcePosition list_at = positionOf(list.Mark());
+  if (!list.IsSequence())
+    return diag_->add(list_at, path, "expected " + expected + ", got " + describe(list));
+  diag_->record(path, list_at);
+  if (list.size() == 0) return diag_->add(list_at, path, "must not be empty; expected " + expected);
+  std::vector<std::string> values;
+  bool ok = true;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node item = list[i];
+    const std::string item_path = path + "[" + std::to_string(i) + "]";
+    // An empty entry ("-" alone) is marked where the next token starts: use the list's position.
+    const SourcePosition at = item.IsNull() ? list_at : positionOf(item.Mark());
+    std::string problem;
+    if (!item.IsScalar()) {
+      problem = "expected a string, got " + describe(item);
+    } else if (item.Scalar().empty()) {
+      problem = "must not be empty";
+    } else if (item.Scalar().size() > max_bytes) {
+      problem = "is " + std::to_string(item.Scalar().size()) + " bytes long; at most " +
+                std::to_string(max_bytes) + " are allowed";
+    } else if (const auto first = std::find(values.begin(), values.end(), item.Scalar());
+               first != values.end()) {
+      problem = "'" + item.Scalar() + "' is already listed (" + path + "[" +
+                std::to_string(first - values.begin()) + "])";
+    }
+    // Keep indexes aligned with the list even for bad entries (they are never stored).
+    values.push_back(item.IsScalar() ? item.Scalar() : std::string());
+    if (problem.empty()) continue;
+    ok = false;
+    diag_->add(at, item_path, std::move(problem));
+  }
+  if (ok) out = std::move(values);
+}
+
+void ConfigSection::readableFile(std::string_view key, std::string& out, Need need,
+                                 const std::string& base_dir, std::string_view what) {
+  const auto value = scalar(key, need, "a file path");
+  if (!value) return;
+  if (value->text.empty())
+    return valueError(*value, key, "must not be empty; expected a file path");
+  const std::string path = resolveConfigPath(value->text, base_dir);
+  if (const auto reason = whyUnreadable(path))
+    return valueError(*value, key,
+                      "cannot read " + std::string(what) + " '" + path + "': " + *reason);
+  out = path;
 }
 
 void ConfigSection::error(std::string message) {

@@ -5,7 +5,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -48,6 +50,24 @@ class ConfigSection {
   void address(std::string_view key, std::string& out, Need need, PortUse use);
   // One of `choices`, exactly as written.
   void choice(std::string_view key, std::string& out, const std::vector<std::string>& choices);
+  // One of `values`, written as its toString() (found by ADL, e.g. config/config_enums.h);
+  // errors as for choice(): "unknown value 'cubix' (did you mean 'cubic'?)".
+  template <typename E, size_t N>
+  void enumeration(std::string_view key, E& out, const std::array<E, N>& values) {
+    std::vector<std::string> names;
+    for (const E value : values) names.emplace_back(toString(value));
+    if (const auto index = choiceIndex(key, names)) out = values[*index];
+  }
+  // A YAML list of 1 or more distinct, non-empty strings of at most `max_bytes` bytes each, e.g.
+  // `[mqtt]`; `example` shows one in type errors. Entry errors name the entry by its 0-based
+  // index: "listeners.quic.alpn[1]". On any error `out` keeps its value.
+  void stringList(std::string_view key, std::vector<std::string>& out, size_t max_bytes,
+                  std::string_view example);
+  // A file the gateway reads at start (`what`: "certificate file"): a non-empty path, a relative
+  // one taken relative to `base_dir` (the config file's directory; empty: the working
+  // directory). It must be a readable regular file now; `out` gets the absolute path.
+  void readableFile(std::string_view key, std::string& out, Need need, const std::string& base_dir,
+                    std::string_view what);
 
   // An error about the section as a whole, at its key ("at least one listener ...").
   void error(std::string message);
@@ -73,6 +93,8 @@ class ConfigSection {
   // The scalar value of `key`, or nothing (absent, or an error was recorded). `what` describes
   // the expected value for type errors: "a duration such as 30s".
   std::optional<Scalar> scalar(std::string_view key, Need need, std::string_view what);
+  // The index in `choices` of the value of `key`, or nothing (absent, or an error was recorded).
+  std::optional<size_t> choiceIndex(std::string_view key, const std::vector<std::string>& choices);
   void valueError(const Scalar& value, std::string_view key, std::string message);
   // Reports unknown keys (with a suggestion) and missing required keys.
   void finish();

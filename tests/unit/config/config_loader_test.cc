@@ -3,9 +3,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <fstream>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/config_enums.h"
 #include "core/log.h"
 
 namespace mqttd {
@@ -204,12 +211,12 @@ TEST(ConfigLoaderTest, EmptyFileIsMissingEverything) {
 TEST(ConfigLoaderTest, ListenersNeedAtLeastOneListener) {
   EXPECT_THAT(errors("upstream: {address: 127.0.0.1:1883}\n"
                      "listeners:\n"),
-              ElementsAre("gw.yaml:2:1: listeners: at least one listener is required (e.g. "
-                          "listeners.tcp)"));
+              ElementsAre("gw.yaml:2:1: listeners: at least one listener is required "
+                          "(listeners.tcp or listeners.quic)"));
   EXPECT_THAT(errors("upstream: {address: 127.0.0.1:1883}\n"
                      "listeners: {}\n"),
-              ElementsAre("gw.yaml:2:1: listeners: at least one listener is required (e.g. "
-                          "listeners.tcp)"));
+              ElementsAre("gw.yaml:2:1: listeners: at least one listener is required "
+                          "(listeners.tcp or listeners.quic)"));
 }
 
 TEST(ConfigLoaderTest, EmptyTcpSectionNeedsAddress) {
@@ -433,15 +440,6 @@ TEST_F(ConfigLoaderFileTest, LoadsFileAndNamesItInErrors) {
                 "(units: us, ms, s, m, h)\n");
 }
 
-// deploy/examples/gw.yaml, shipped with the repository, must stay valid.
-TEST_F(ConfigLoaderFileTest, ExampleConfigLoads) {
-  const auto r = ConfigLoader::loadFile(MQTTD_SOURCE_ROOT "/deploy/examples/gw.yaml");
-  ASSERT_TRUE(r.ok()) << toString(r.error());
-  EXPECT_EQ(r->upstream.address, "127.0.0.1:1883");
-  EXPECT_EQ(r->listeners.tcp->address, "127.0.0.1:11883");
-  EXPECT_EQ(r->admin.address, "127.0.0.1:9100");
-}
-
 TEST_F(ConfigLoaderFileTest, MissingFile) {
   const auto r = ConfigLoader::loadFile("/nonexistent/gw.yaml");
   ASSERT_FALSE(r.ok());
@@ -455,6 +453,456 @@ TEST_F(ConfigLoaderFileTest, DirectoryIsNotAFile) {
   const auto r = ConfigLoader::loadFile(testing::TempDir());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error()[0].message, "cannot read file: Is a directory");
+}
+
+// ---- listeners.quic ----------------------------------------------------------------------------
+
+// Stands in for the PEM files: the loader checks that they can be read, not what is in them.
+constexpr std::string_view kPem = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+
+// A fresh directory under the test temp dir, removed with its contents.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = testing::TempDir() + "mqttd_config_XXXXXX";
+    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+    EXPECT_FALSE(path_.empty()) << "mkdtemp failed";
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  // Writes `text` to `relative` (creating directories on the way); returns the file's path.
+  std::string write(const std::string& relative, std::string_view text) const {
+    const std::filesystem::path file = std::filesystem::path(path_) / relative;
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream(file) << text;
+    return file.string();
+  }
+
+ private:
+  std::string path_;
+};
+
+class QuicListenerConfigTest : public testing::Test {
+ protected:
+  // upstream plus listeners.quic with readable cert and key (lines 1..6); `extra` follows from
+  // line 7, in listeners.quic when indented by 4 spaces.
+  std::string quicPlus(std::string_view extra) const {
+    return "upstream:\n"
+           "  address: 127.0.0.1:1883\n"
+           "listeners:\n"
+           "  quic:\n"
+           "    cert: " + cert_ + "\n"
+           "    key: " + key_ + "\n" + std::string(extra);
+  }
+
+  ScratchDir dir_;
+  std::string cert_ = dir_.write("dev.crt", kPem);
+  std::string key_ = dir_.write("dev.key", kPem);
+};
+
+TEST_F(QuicListenerConfigTest, QuicOnlyConfigLoadsWithDefaults) {
+  const Config c = load(quicPlus(""));
+  EXPECT_FALSE(c.listeners.tcp.has_value());
+  ASSERT_TRUE(c.listeners.quic.has_value());
+  const QuicListenerConfig& q = *c.listeners.quic;
+  EXPECT_EQ(q.address, "0.0.0.0:14567");
+  EXPECT_EQ(q.cert, cert_);
+  EXPECT_EQ(q.key, key_);
+  EXPECT_THAT(q.alpn, ElementsAre("mqtt"));
+  EXPECT_EQ(q.idle_timeout, 90s);
+  EXPECT_EQ(q.handshake_timeout, 10s);
+  EXPECT_EQ(q.keep_alive, 0ms);
+  EXPECT_EQ(q.max_streams_bidi, 10u);
+  EXPECT_EQ(q.initial_stream_window, 256u * 1024);
+  EXPECT_EQ(q.max_stream_window, 6u * 1024 * 1024);
+  EXPECT_EQ(q.initial_connection_window, 1024u * 1024);
+  EXPECT_EQ(q.max_connection_window, 16u * 1024 * 1024);
+  EXPECT_EQ(q.max_udp_payload_size, 1452u);
+  EXPECT_EQ(q.congestion, CongestionControl::kCubic);
+  EXPECT_EQ(q.retry, RetryMode::kAuto);
+  EXPECT_EQ(q.retry_threshold, 100u);
+  QuicListenerConfig expected;
+  expected.cert = cert_;
+  expected.key = key_;
+  EXPECT_EQ(q, expected);
+}
+
+TEST_F(QuicListenerConfigTest, EveryKeyParses) {
+  const Config c = load(quicPlus("    address: '[::]:0'\n"
+                                 "    alpn: [mqtt, mqtt-v5]\n"
+                                 "    idle_timeout: 30s\n"
+                                 "    handshake_timeout: 5s\n"
+                                 "    keep_alive: 10s\n"
+                                 "    max_streams_bidi: 1000\n"
+                                 "    initial_stream_window: 1KiB\n"
+                                 "    max_stream_window: 64KiB\n"
+                                 "    initial_connection_window: 8KiB\n"
+                                 "    max_connection_window: 1GiB\n"
+                                 "    max_udp_payload_size: 1200\n"
+                                 "    congestion: bbr\n"
+                                 "    retry: auto\n"
+                                 "    retry_threshold: 1\n"));
+  ASSERT_TRUE(c.listeners.quic.has_value());
+  const QuicListenerConfig& q = *c.listeners.quic;
+  EXPECT_EQ(q.address, "[::]:0");
+  EXPECT_THAT(q.alpn, ElementsAre("mqtt", "mqtt-v5"));
+  EXPECT_EQ(q.idle_timeout, 30s);
+  EXPECT_EQ(q.handshake_timeout, 5s);
+  EXPECT_EQ(q.keep_alive, 10s);
+  EXPECT_EQ(q.max_streams_bidi, 1000u);
+  EXPECT_EQ(q.initial_stream_window, 1024u);
+  EXPECT_EQ(q.max_stream_window, 65536u);
+  EXPECT_EQ(q.initial_connection_window, 8192u);
+  EXPECT_EQ(q.max_connection_window, 1073741824u);
+  EXPECT_EQ(q.max_udp_payload_size, 1200u);
+  EXPECT_EQ(q.congestion, CongestionControl::kBbr);
+  EXPECT_EQ(q.retry, RetryMode::kAuto);
+  EXPECT_EQ(q.retry_threshold, 1u);
+}
+
+TEST_F(QuicListenerConfigTest, BlockListAndEdgeValues) {
+  const QuicListenerConfig q = *load(quicPlus("    alpn:\n"
+                                              "      - mqtt\n"
+                                              "      - '" + std::string(255, 'x') + "'\n"
+                                              "    max_udp_payload_size: 1452\n"
+                                              "    idle_timeout: 24h\n"
+                                              "    keep_alive: 23h59m59s\n"
+                                              "    max_streams_bidi: 1\n"))
+                                   .listeners.quic;
+  EXPECT_THAT(q.alpn, ElementsAre("mqtt", std::string(255, 'x')));
+  EXPECT_EQ(q.max_udp_payload_size, 1452u);
+  EXPECT_EQ(q.idle_timeout, 24h);
+  EXPECT_EQ(q.keep_alive, 24h - 1s);
+  EXPECT_EQ(q.max_streams_bidi, 1u);
+}
+
+TEST_F(QuicListenerConfigTest, EnumValuesAreTheirTextForms) {
+  for (const CongestionControl cc : kCongestionControls)
+    EXPECT_EQ(load(quicPlus("    congestion: " + std::string(toString(cc)) + "\n"))
+                  .listeners.quic->congestion,
+              cc);
+  for (const RetryMode retry : kRetryModes)
+    EXPECT_EQ(load(quicPlus("    retry: " + std::string(toString(retry)) + "\n"))
+                  .listeners.quic->retry,
+              retry);
+}
+
+TEST_F(QuicListenerConfigTest, UnknownEnumValuesSuggestOrList) {
+  EXPECT_THAT(errors(quicPlus("    congestion: cubix\n"
+                              "    retry: sometimes\n")),
+              ElementsAre("gw.yaml:7:17: listeners.quic.congestion: unknown value 'cubix' (did "
+                          "you mean 'cubic'?)",
+                          "gw.yaml:8:12: listeners.quic.retry: unknown value 'sometimes' "
+                          "(expected one of: never, always, auto)"));
+  EXPECT_THAT(errors(quicPlus("    congestion: bbr2\n"
+                              "    retry: allways\n")),
+              ElementsAre("gw.yaml:7:17: listeners.quic.congestion: unknown value 'bbr2' (did "
+                          "you mean 'bbr'?)",
+                          "gw.yaml:8:12: listeners.quic.retry: unknown value 'allways' (did you "
+                          "mean 'always'?)"));
+  // Case-sensitive, like every enum.
+  EXPECT_THAT(errors(quicPlus("    congestion: BBR\n")),
+              ElementsAre("gw.yaml:7:17: listeners.quic.congestion: unknown value 'BBR' "
+                          "(expected one of: cubic, bbr, reno)"));
+  EXPECT_THAT(errors(quicPlus("    retry:\n")),
+              ElementsAre("gw.yaml:7:5: listeners.quic.retry: missing value; expected one of: "
+                          "never, always, auto"));
+}
+
+TEST_F(QuicListenerConfigTest, AlpnMustBeAListOfStrings) {
+  EXPECT_THAT(errors(quicPlus("    alpn: mqtt\n")),
+              ElementsAre("gw.yaml:7:11: listeners.quic.alpn: expected a list of strings such "
+                          "as [mqtt], got the value 'mqtt'"));
+  EXPECT_THAT(errors(quicPlus("    alpn: {mqtt: 1}\n")),
+              ElementsAre("gw.yaml:7:11: listeners.quic.alpn: expected a list of strings such "
+                          "as [mqtt], got a map"));
+  EXPECT_THAT(errors(quicPlus("    alpn: []\n")),
+              ElementsAre("gw.yaml:7:11: listeners.quic.alpn: must not be empty; expected a list "
+                          "of strings such as [mqtt]"));
+  EXPECT_THAT(errors(quicPlus("    alpn:\n")),
+              ElementsAre("gw.yaml:7:5: listeners.quic.alpn: missing value; expected a list of "
+                          "strings such as [mqtt]"));
+}
+
+TEST_F(QuicListenerConfigTest, AlpnEntryErrorsNameTheEntry) {
+  EXPECT_THAT(
+      errors(quicPlus("    alpn: [mqtt, '', {a: 1}, " + std::string(256, 'x') + ", mqtt, [h3]]\n")),
+      ElementsAre("gw.yaml:7:18: listeners.quic.alpn[1]: must not be empty",
+                  "gw.yaml:7:22: listeners.quic.alpn[2]: expected a string, got a map",
+                  "gw.yaml:7:30: listeners.quic.alpn[3]: is 256 bytes long; at most 255 are "
+                  "allowed",
+                  "gw.yaml:7:288: listeners.quic.alpn[4]: 'mqtt' is already listed "
+                  "(listeners.quic.alpn[0])",
+                  "gw.yaml:7:294: listeners.quic.alpn[5]: expected a string, got a list"));
+  EXPECT_THAT(errors(quicPlus("    alpn:\n"
+                              "      - mqtt\n"
+                              "      -\n"
+                              "      - ~\n")),
+              // Empty entries are reported at the list.
+              ElementsAre("gw.yaml:8:7: listeners.quic.alpn[1]: expected a string, got nothing",
+                          "gw.yaml:8:7: listeners.quic.alpn[2]: expected a string, got nothing"));
+}
+
+TEST_F(QuicListenerConfigTest, CertAndKeyAreRequired) {
+  EXPECT_THAT(errors("upstream: {address: 127.0.0.1:1883}\n"
+                     "listeners:\n"
+                     "  quic:\n"),
+              ElementsAre("gw.yaml:3:3: listeners.quic.cert: required key is missing",
+                          "gw.yaml:3:3: listeners.quic.key: required key is missing"));
+  EXPECT_THAT(errors("upstream: {address: 127.0.0.1:1883}\n"
+                     "listeners:\n"
+                     "  quic:\n"
+                     "    cert: ''\n"
+                     "    key:\n"),
+              ElementsAre("gw.yaml:4:11: listeners.quic.cert: must not be empty; expected a file "
+                          "path",
+                          "gw.yaml:5:5: listeners.quic.key: missing value; expected a file path"));
+}
+
+TEST_F(QuicListenerConfigTest, CertAndKeyMustBeReadableFiles) {
+  const std::string missing = dir_.path() + "/missing.crt";
+  EXPECT_THAT(errors("upstream: {address: 127.0.0.1:1883}\n"
+                     "listeners:\n"
+                     "  quic:\n"
+                     "    cert: " + missing + "\n"
+                     "    key: " + dir_.path() + "\n"),
+              ElementsAre("gw.yaml:4:11: listeners.quic.cert: cannot read certificate file '" +
+                              missing + "': No such file or directory",
+                          "gw.yaml:5:10: listeners.quic.key: cannot read private key file '" +
+                              dir_.path() + "': Is a directory"));
+  const std::string fifo = dir_.path() + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_THAT(errors("upstream: {address: 127.0.0.1:1883}\n"
+                     "listeners:\n"
+                     "  quic:\n"
+                     "    cert: " + cert_ + "\n"
+                     "    key: " + fifo + "\n"),
+              ElementsAre("gw.yaml:5:10: listeners.quic.key: cannot read private key file '" +
+                          fifo + "': not a regular file"));
+  if (::geteuid() != 0) {  // root reads files whatever their mode
+    ASSERT_EQ(::chmod(key_.c_str(), 0), 0);
+    EXPECT_THAT(errors(quicPlus("")),
+                ElementsAre("gw.yaml:6:10: listeners.quic.key: cannot read private key file '" +
+                            key_ + "': Permission denied"));
+  }
+}
+
+TEST_F(QuicListenerConfigTest, RelativePathsAreRelativeToTheConfigFile) {
+  (void)dir_.write("etc/tls/dev.crt", kPem);
+  const std::string path = dir_.write("etc/gw.yaml",
+                                      "upstream: {address: 127.0.0.1:1883}\n"
+                                      "listeners:\n"
+                                      "  quic:\n"
+                                      "    cert: tls/dev.crt\n"
+                                      "    key: ../dev.key\n");
+  const auto r = ConfigLoader::loadFile(path);
+  ASSERT_TRUE(r.ok()) << toString(r.error());
+  EXPECT_EQ(r->listeners.quic->cert, dir_.path() + "/etc/tls/dev.crt");
+  EXPECT_EQ(r->listeners.quic->key, dir_.path() + "/etc/../dev.key");
+
+  // The error names the resolved path.
+  const std::string bad = dir_.write("etc/bad.yaml",
+                                     "upstream: {address: 127.0.0.1:1883}\n"
+                                     "listeners:\n"
+                                     "  quic:\n"
+                                     "    cert: dev.crt\n"
+                                     "    key: ../dev.key\n");
+  const auto e = ConfigLoader::loadFile(bad);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(toString(e.error()),
+            bad + ":4:11: listeners.quic.cert: cannot read certificate file '" + dir_.path() +
+                "/etc/dev.crt': No such file or directory\n");
+}
+
+TEST_F(QuicListenerConfigTest, LoadStringResolvesAgainstTheSourceNamesDirectory) {
+  const std::string yaml =
+      "upstream: {address: 127.0.0.1:1883}\n"
+      "listeners: {quic: {cert: dev.crt, key: dev.key}}\n";
+  const auto r = ConfigLoader::loadString(yaml, dir_.path() + "/gw.yaml");
+  ASSERT_TRUE(r.ok()) << toString(r.error());
+  EXPECT_EQ(r->listeners.quic->cert, cert_);
+  // No directory in the source name: the working directory.
+  const std::string cwd = std::filesystem::current_path().string();
+  EXPECT_THAT(errors("upstream: {address: 127.0.0.1:1883}\n"
+                     "listeners: {quic: {cert: no-such-cert-5c1f.pem, key: " + key_ + "}}\n"),
+              ElementsAre("gw.yaml:2:26: listeners.quic.cert: cannot read certificate file '" +
+                          cwd + "/no-such-cert-5c1f.pem': No such file or directory"));
+}
+
+TEST_F(QuicListenerConfigTest, OutOfRangeValues) {
+  EXPECT_THAT(errors(quicPlus("    address: 127.0.0.1:99999\n"
+                              "    idle_timeout: 0s\n"
+                              "    handshake_timeout: 25h\n"
+                              "    keep_alive: 1.5s\n"
+                              "    max_streams_bidi: 1001\n"
+                              "    initial_stream_window: 1000\n"
+                              "    max_udp_payload_size: 1199\n"
+                              "    retry_threshold: 0\n"
+                              "    max_stream_window: 4GiB\n")),
+              ElementsAre("gw.yaml:7:14: listeners.quic.address: address '127.0.0.1:99999': port "
+                          "99999 is out of range 0..65535",
+                          "gw.yaml:8:19: listeners.quic.idle_timeout: 0s is out of range 1ms..24h",
+                          "gw.yaml:9:24: listeners.quic.handshake_timeout: 25h is out of range "
+                          "1ms..24h",
+                          "gw.yaml:10:17: listeners.quic.keep_alive: invalid duration '1.5s': "
+                          "fractions are not supported; use a smaller unit, e.g. 1500ms for 1.5s",
+                          "gw.yaml:11:23: listeners.quic.max_streams_bidi: 1001 is out of range "
+                          "1..1000",
+                          "gw.yaml:12:28: listeners.quic.initial_stream_window: 1000 is out of "
+                          "range 1024..4294967295 bytes",
+                          "gw.yaml:13:27: listeners.quic.max_udp_payload_size: 1199 is out of "
+                          "range 1200..1452 bytes",
+                          "gw.yaml:14:22: listeners.quic.retry_threshold: 0 is out of range "
+                          "1..4294967295",
+                          "gw.yaml:15:24: listeners.quic.max_stream_window: 4GiB is out of range "
+                          "1024..4294967295 bytes"));
+  EXPECT_THAT(errors(quicPlus("    max_udp_payload_size: 1500\n"
+                              "    keep_alive: 25h\n")),
+              ElementsAre("gw.yaml:7:27: listeners.quic.max_udp_payload_size: 1500 is out of "
+                          "range 1200..1452 bytes",
+                          "gw.yaml:8:17: listeners.quic.keep_alive: 25h is out of range 0s..24h"));
+}
+
+TEST_F(QuicListenerConfigTest, UnknownKeyAndWrongType) {
+  EXPECT_THAT(errors(quicPlus("    idle_timout: 5s\n")),
+              ElementsAre("gw.yaml:7:5: listeners.quic.idle_timout: unknown key (did you mean "
+                          "'idle_timeout'?)"));
+  // A quic key of the wrong type still counts as a listener: no "at least one listener" error.
+  EXPECT_THAT(errors("upstream: {address: 127.0.0.1:1883}\n"
+                     "listeners:\n"
+                     "  quic: [udp]\n"),
+              ElementsAre("gw.yaml:3:9: listeners.quic: expected a map of keys, got a list"));
+}
+
+TEST_F(QuicListenerConfigTest, KeepAliveMustBeBelowIdleTimeout) {
+  EXPECT_THAT(errors(quicPlus("    keep_alive: 90s\n")),
+              ElementsAre("gw.yaml:7:17: listeners.quic.keep_alive: must be below "
+                          "listeners.quic.idle_timeout (90s >= 90s), or 0s for no keep-alive"));
+  EXPECT_THAT(errors(quicPlus("    idle_timeout: 5s\n"
+                              "    keep_alive: 1m\n")),
+              ElementsAre("gw.yaml:8:17: listeners.quic.keep_alive: must be below "
+                          "listeners.quic.idle_timeout (1m >= 5s), or 0s for no keep-alive"));
+  EXPECT_EQ(load(quicPlus("    keep_alive: 89999ms\n")).listeners.quic->keep_alive, 89999ms);
+  EXPECT_EQ(
+      load(quicPlus("    idle_timeout: 1ms\n    keep_alive: 0s\n")).listeners.quic->keep_alive,
+      0ms);
+}
+
+TEST_F(QuicListenerConfigTest, FlowControlWindowsMustNest) {
+  // The error points at the key the file sets.
+  EXPECT_THAT(errors(quicPlus("    initial_stream_window: 8MiB\n")),
+              ElementsAre("gw.yaml:7:28: listeners.quic.initial_stream_window: must not exceed "
+                          "listeners.quic.max_stream_window (8MiB > 6MiB)",
+                          "gw.yaml:7:28: listeners.quic.initial_stream_window: must not exceed "
+                          "listeners.quic.initial_connection_window (8MiB > 1MiB)"));
+  EXPECT_THAT(errors(quicPlus("    max_stream_window: 128KiB\n")),
+              ElementsAre("gw.yaml:7:24: listeners.quic.max_stream_window: must be at least "
+                          "listeners.quic.initial_stream_window (128KiB < 256KiB)"));
+  EXPECT_THAT(errors(quicPlus("    initial_connection_window: 128KiB\n")),
+              ElementsAre("gw.yaml:7:32: listeners.quic.initial_connection_window: must be at "
+                          "least listeners.quic.initial_stream_window (128KiB < 256KiB)"));
+  EXPECT_THAT(errors(quicPlus("    initial_connection_window: 32MiB\n")),
+              ElementsAre("gw.yaml:7:32: listeners.quic.initial_connection_window: must not "
+                          "exceed listeners.quic.max_connection_window (32MiB > 16MiB)"));
+  EXPECT_THAT(errors(quicPlus("    max_connection_window: 2MiB\n")),
+              ElementsAre("gw.yaml:7:28: listeners.quic.max_connection_window: must be at least "
+                          "listeners.quic.max_stream_window (2MiB < 6MiB)"));
+  // Equal is fine.
+  const QuicListenerConfig q = *load(quicPlus("    initial_stream_window: 1MiB\n"
+                                              "    max_stream_window: 1MiB\n"
+                                              "    initial_connection_window: 1MiB\n"
+                                              "    max_connection_window: 1MiB\n"))
+                                   .listeners.quic;
+  EXPECT_EQ(q.max_connection_window, 1048576u);
+}
+
+TEST_F(QuicListenerConfigTest, RetryThresholdOnlyWithAutoRetry) {
+  EXPECT_THAT(errors(quicPlus("    retry: never\n"
+                              "    retry_threshold: 50\n")),
+              ElementsAre("gw.yaml:8:22: listeners.quic.retry_threshold: only applies with "
+                          "retry: auto (retry is never); remove it"));
+  EXPECT_EQ(load(quicPlus("    retry: always\n")).listeners.quic->retry, RetryMode::kAlways);
+  EXPECT_EQ(load(quicPlus("    retry_threshold: 50\n")).listeners.quic->retry_threshold, 50u);
+}
+
+TEST_F(QuicListenerConfigTest, UdpPortMayEqualTcpPorts) {
+  // UDP and TCP ports are separate: no clash with the TCP listener, admin or upstream.
+  const Config c = load("upstream: {address: 127.0.0.1:14567}\n"
+                        "listeners:\n"
+                        "  tcp: {address: 127.0.0.1:11883}\n"
+                        "  quic:\n"
+                        "    address: 0.0.0.0:14567\n"
+                        "    cert: " + cert_ + "\n"
+                        "    key: " + key_ + "\n"
+                        "admin: {address: '[::]:14567'}\n");
+  EXPECT_EQ(c.listeners.quic->address, "0.0.0.0:14567");
+  const Config both = load(quicPlus("    address: 127.0.0.1:11883\n"
+                                    "  tcp: {address: 127.0.0.1:11883}\n"));
+  EXPECT_EQ(both.listeners.tcp->address, both.listeners.quic->address);
+}
+
+// deploy/examples/gw.yaml, shipped with the repository, must stay valid. It is loaded from a
+// copy next to placeholder tls/dev.crt and tls/dev.key (the demo generates the real ones), so
+// that it stays loadable once its listeners.quic block is uncommented.
+class ExampleConfigTest : public testing::Test {
+ protected:
+  // The example, with its commented-out listeners.quic block uncommented (and, with
+  // `defaults`, the commented-out keys in it too).
+  static std::string exampleText(bool uncomment_quic, bool defaults) {
+    std::ifstream in(MQTTD_SOURCE_ROOT "/deploy/examples/gw.yaml");
+    std::string out, line;
+    bool in_quic = false;
+    while (std::getline(in, line)) {
+      if (uncomment_quic && line == "  # quic:") {
+        in_quic = true;
+        line = "  quic:";
+      } else if (in_quic && defaults && line.starts_with("  #   # ")) {
+        line = "    " + line.substr(8);
+      } else if (in_quic && line.starts_with("  #   ")) {
+        line = "  " + line.substr(4);
+      } else {
+        in_quic = false;
+      }
+      out += line + "\n";
+    }
+    return out;
+  }
+  Result<Config, ConfigErrors> loadCopy(const std::string& text) {
+    (void)dir_.write("tls/dev.crt", kPem);
+    (void)dir_.write("tls/dev.key", kPem);
+    return ConfigLoader::loadFile(dir_.write("gw.yaml", text));
+  }
+
+  ScratchDir dir_;
+};
+
+TEST_F(ExampleConfigTest, Loads) {
+  const auto r = loadCopy(exampleText(false, false));
+  ASSERT_TRUE(r.ok()) << toString(r.error());
+  EXPECT_EQ(r->upstream.address, "127.0.0.1:1883");
+  EXPECT_EQ(r->listeners.tcp->address, "127.0.0.1:11883");
+  EXPECT_EQ(r->admin.address, "127.0.0.1:9100");
+}
+
+TEST_F(ExampleConfigTest, QuicBlockLoadsWhenUncommented) {
+  QuicListenerConfig expected;
+  expected.address = "127.0.0.1:14567";
+  expected.cert = dir_.path() + "/tls/dev.crt";
+  expected.key = dir_.path() + "/tls/dev.key";
+  const auto r = loadCopy(exampleText(true, false));
+  ASSERT_TRUE(r.ok()) << toString(r.error());
+  ASSERT_TRUE(r->listeners.quic.has_value());
+  EXPECT_EQ(*r->listeners.quic, expected);
+  // The commented-out keys in the block show the defaults.
+  const auto all = loadCopy(exampleText(true, true));
+  ASSERT_TRUE(all.ok()) << toString(all.error());
+  EXPECT_EQ(*all->listeners.quic, expected);
 }
 
 }  // namespace
