@@ -6,6 +6,7 @@
 
 #include "config/config_loader.h"
 #include "core/log.h"
+#include "quic/ngtcp2/dev_certificate.h"
 #include "server/gateway.h"
 
 namespace {
@@ -22,6 +23,8 @@ void usage(std::FILE* out) {
                "  -c, --config FILE      configuration file (default %s)\n"
                "  -t, --check-config     validate the configuration and exit: 0 valid, 1 not\n"
                "  -l, --log-level LEVEL  trace|debug|info|warn|error|off (overrides log.level)\n"
+               "      --dev-cert DIR     write a self-signed development certificate for\n"
+               "                         localhost to DIR/dev.crt and DIR/dev.key, then exit\n"
                "  -V, --version          print the version and exit\n"
                "  -h, --help             print this help and exit\n"
                "\n"
@@ -40,6 +43,7 @@ int main(int argc, char** argv) {
                             {"log-level", required_argument, nullptr, 'l'},
                             {"version", no_argument, nullptr, 'V'},
                             {"help", no_argument, nullptr, 'h'},
+                            {"dev-cert", required_argument, nullptr, 'D'},
                             {nullptr, 0, nullptr, 0}};
   int opt;
   while ((opt = getopt_long(argc, argv, "c:tl:Vh", options, nullptr)) != -1) {
@@ -49,6 +53,14 @@ int main(int argc, char** argv) {
       case 'l': log_level = optarg; break;
       case 'V': std::printf("mqttd-gw %s\n", MQTTD_VERSION); return 0;
       case 'h': usage(stdout); return 0;
+      case 'D':
+        if (auto written = mqttd::DevCertificate::write(optarg); !written) {
+          std::fprintf(stderr, "mqttd-gw: --dev-cert: %s\n", written.error().c_str());
+          return 1;
+        }
+        std::printf("wrote %s/dev.crt and %s/dev.key (self-signed, for localhost; development only)\n",
+                    optarg, optarg);
+        return 0;
       default: usage(stderr); return 2;
     }
   }

@@ -19,6 +19,7 @@ std::vector<std::string> restartOnlyChanges(const Config& running, const Config&
   if (running.listeners.tcp && next.listeners.tcp &&
       running.listeners.tcp->backlog != next.listeners.tcp->backlog)
     keys.push_back("listeners.tcp.backlog");
+  if (running.listeners.quic != next.listeners.quic) keys.push_back("listeners.quic");
   if (running.admin.address != next.admin.address) keys.push_back("admin.address");
   return keys;
 }
@@ -70,6 +71,16 @@ Result<void, std::string> Gateway::start() {
     Log::info("listening", {{"transport", "tcp"}, {"address", tcp_->address().toString()}});
   }
 
+  if (config_.listeners.quic) {
+    auto quic = QuicFrontend::open(
+        loop_, metrics_, *config_.listeners.quic, [this] { return spliceContext(); },
+        [this] { return next_connection_id_++; });
+    if (!quic) return fail("listeners.quic: " + quic.error());
+    quic_ = std::move(*quic);
+    quic_->setOnConnectionClosed([this] { checkDrained(); });
+    Log::info("listening", {{"transport", "quic"}, {"address", quic_->address().toString()}});
+  }
+
   if (!config_.admin.address.empty()) {
     auto address = SocketAddress::parse(config_.admin.address);
     if (!address) return fail("admin.address: " + address.error());
@@ -98,7 +109,9 @@ int Gateway::run() {
   return 0;
 }
 
-size_t Gateway::connectionCount() const { return tcp_ ? tcp_->connectionCount() : 0; }
+size_t Gateway::connectionCount() const {
+  return (tcp_ ? tcp_->connectionCount() : 0) + (quic_ ? quic_->connectionCount() : 0);
+}
 
 bool Gateway::ready(std::string& why) const {
   if (draining_) {
@@ -112,6 +125,7 @@ bool Gateway::ready(std::string& why) const {
 std::string Gateway::connectionsJson() const {
   std::string out = "[";
   if (tcp_) tcp_->appendJson(out);
+  if (quic_) quic_->appendJson(out);
   out += "]\n";
   return out;
 }
@@ -127,6 +141,7 @@ void Gateway::beginDrain(const char* signal_name) {
                          {"connections", std::to_string(connectionCount())},
                          {"drain_timeout_ms", std::to_string(config_.drain_timeout.count())}});
   if (tcp_) tcp_->stopAccepting();
+  if (quic_) quic_->stopAccepting();
   drain_timer_.start(config_.drain_timeout);
   checkDrained();
 }
@@ -136,6 +151,7 @@ void Gateway::finishDrain() {
   if (!shut_down_) {
     shut_down_ = true;
     if (tcp_) tcp_->shutdownAll();
+    if (quic_) quic_->shutdownAll();
     drain_deadline_.start(kFinalGrace);
   }
   checkDrained();

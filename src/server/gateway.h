@@ -11,6 +11,7 @@
 #include "core/event_loop.h"
 #include "core/result.h"
 #include "mqttd/config.h"
+#include "server/quic_frontend.h"
 #include "server/tcp_frontend.h"
 #include "splice/upstream_probe.h"
 
@@ -46,6 +47,7 @@ class Gateway {
   Metrics metrics_;
   uint64_t next_connection_id_ = 1;
   std::unique_ptr<TcpFrontend> tcp_;
+  std::unique_ptr<QuicFrontend> quic_;
   std::unique_ptr<AdminServer> admin_;
   std::unique_ptr<UpstreamProbe> probe_;
   SignalWatch sigterm_;

@@ -109,6 +109,7 @@ void Splice::onUpstreamWritable() {
 
 void Splice::onUpstreamFailed(UpstreamError error, const std::string& detail) {
   upstream_gone_ = true;
+  broker_lost_ = true;
   if (!upstream_.connected()) {
     context_.metrics.upstreamConnectFailed();
     Log::warn("broker unreachable", {{"id", std::to_string(id_)},
@@ -191,6 +192,7 @@ void Splice::pumpToClient() {
   }
   if (state_ == State::kOpen && upstream_.inputFinished() && evbuffer_get_length(in) == 0) {
     upstream_gone_ = true;
+    broker_lost_ = !client_disconnected_;
     if (!frames_.connackSeen() && tap_.connectSeen()) {
       refuseUnavailable();  // the broker hung up without answering CONNECT
     } else if (frames_.connackSeen()) {

@@ -48,6 +48,9 @@ class Splice final : private ByteStream::Observer, private UpstreamConnection::O
   void shutdown();
 
   uint64_t id() const { return id_; }
+  // The broker side ended the session (refused, lost, or closed without the client's
+  // DISCONNECT): QUIC closes the connection with EMQX's code 1 then.
+  bool brokerLost() const { return broker_lost_; }
   bool done() const { return state_ == State::kDone; }
   // One JSON object for /connections.
   std::string toJson() const;
@@ -94,6 +97,7 @@ class Splice final : private ByteStream::Observer, private UpstreamConnection::O
   bool upstream_fin_sent_ = false;
   bool upstream_gone_ = false;  // failed or closed by us: nothing more goes to the broker
   bool client_disconnected_ = false;  // the client sent DISCONNECT (a normal end)
+  bool broker_lost_ = false;          // see brokerLost()
   uint64_t bytes_to_broker_ = 0;
   uint64_t bytes_to_client_ = 0;
   std::chrono::steady_clock::time_point opened_at_;

@@ -1,0 +1,92 @@
+#include "quic/dispatcher.h"
+
+#include <event2/event.h>
+#include <gnutls/crypto.h>
+
+#include "core/clock.h"
+#include "quic/connection_id.h"
+
+namespace mqttd {
+namespace {
+
+// Datagrams handled per wake-up before other events get a turn (style habit 8).
+constexpr size_t kBatch = 64;
+constexpr size_t kMaxPerWakeup = 512;
+
+}  // namespace
+
+Dispatcher::Dispatcher(EventLoop& loop, UdpSocket& socket, ConnectionTracker& tracker,
+                       Ngtcp2Engine& engine)
+    : loop_(loop),
+      socket_(socket),
+      tracker_(tracker),
+      engine_(engine),
+      watch_(loop, socket.fd(), EV_READ, [this](short) { onReadable(); }) {
+  watch_.enable();
+}
+
+void Dispatcher::onReadable() {
+  size_t handled = 0;
+  while (handled < kMaxPerWakeup) {
+    const size_t n = socket_.receive(kBatch, [this](const ReceivedDatagram& d) { dispatch(d); });
+    handled += n;
+    if (n == 0 && !socket_.hasPending()) return;
+  }
+  // More is waiting: let timers and TCP run, then continue.
+  if (resume_scheduled_) return;
+  resume_scheduled_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  loop_.callLater([this, alive] {
+    if (alive.expired()) return;
+    resume_scheduled_ = false;
+    onReadable();
+  });
+}
+
+void Dispatcher::dispatch(const ReceivedDatagram& datagram) {
+  ngtcp2_version_cid vc;
+  const int rv = ngtcp2_pkt_decode_version_cid(&vc, datagram.data.data(), datagram.data.size(),
+                                               ConnectionIdGenerator::kLength);
+  if (rv == NGTCP2_ERR_VERSION_NEGOTIATION) {
+    sendVersionNegotiation(datagram, vc);
+    return;
+  }
+  if (rv != 0) {
+    ++dropped_;
+    return;
+  }
+  if (QuicSession* session = tracker_.find(cidKey(vc.dcid, vc.dcidlen))) {
+    session->onDatagram(datagram);
+    return;
+  }
+  const bool long_header = (datagram.data[0] & 0x80) != 0;
+  if (long_header) {
+    engine_.onNewInitial(datagram);
+  } else {
+    engine_.onUnknownShortHeader(datagram, vc.dcid, vc.dcidlen);
+  }
+}
+
+void Dispatcher::sendVersionNegotiation(const ReceivedDatagram& datagram,
+                                        const ngtcp2_version_cid& vc) {
+  // RFC 9000 §6: only in answer to a datagram big enough to be a client's first Initial.
+  if (datagram.data.size() < NGTCP2_MAX_UDP_PAYLOAD_SIZE ||
+      !vn_limiter_.allow(monotonicNanos())) {
+    ++dropped_;
+    return;
+  }
+  // Our version, plus a reserved 0x?a?a?a?a version to exercise the client (RFC 9000 §15).
+  uint8_t grease = 0;
+  (void)gnutls_rnd(GNUTLS_RND_NONCE, &grease, 1);
+  const uint32_t versions[] = {NGTCP2_PROTO_VER_V1,
+                               0x0a0a0a0au | ((grease & 0xf0u) * 0x01010101u)};
+  uint8_t unused_random = 0;
+  (void)gnutls_rnd(GNUTLS_RND_NONCE, &unused_random, 1);
+  uint8_t out[256];
+  const ngtcp2_ssize n = ngtcp2_pkt_write_version_negotiation(
+      out, sizeof out, unused_random, vc.scid, vc.scidlen, vc.dcid, vc.dcidlen, versions, 2);
+  if (n > 0)
+    (void)socket_.send({out, static_cast<size_t>(n)}, datagram.peer, &datagram.local, 0, 0);
+}
+
+}  // namespace mqttd

@@ -1,0 +1,88 @@
+// Ngtcp2Engine: the QUIC v1 front end of one worker: accepts Initials (address validation with
+// Retry and NEW_TOKEN tokens), creates and owns the sessions, answers unknown short headers with
+// rate-limited stateless resets, and sends every datagram the sessions write.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "admin/metrics.h"
+#include "core/event_loop.h"
+#include "mqttd/config.h"
+#include "net/udp_socket.h"
+#include "quic/connection_id.h"
+#include "quic/connection_tracker.h"
+#include "quic/ngtcp2/ngtcp2_session.h"
+#include "quic/ngtcp2/session_host.h"
+#include "quic/ngtcp2/tls_server_context.h"
+#include "quic/rate_limiter.h"
+
+namespace mqttd {
+
+class Ngtcp2Engine final : private Ngtcp2SessionHost {
+ public:
+  struct Context {
+    EventLoop& loop;
+    UdpSocket& socket;
+    ConnectionTracker& tracker;
+    Metrics& metrics;
+    std::function<SpliceContext()> splice_context;  // the config in force for new splices
+    std::function<uint64_t()> next_id;              // connection ids for logs and /connections
+    uint8_t server_id = 0;
+    uint8_t worker_id = 0;
+  };
+
+  static Result<std::unique_ptr<Ngtcp2Engine>, std::string> create(
+      const Context& context, const QuicListenerConfig& config);
+  Ngtcp2Engine(const Ngtcp2Engine&) = delete;
+  Ngtcp2Engine& operator=(const Ngtcp2Engine&) = delete;
+
+  // A long-header v1 packet whose DCID no session owns: maybe a new connection.
+  void onNewInitial(const ReceivedDatagram& datagram);
+  // A short-header packet whose DCID no session owns (RFC 9000 §10.3).
+  void onUnknownShortHeader(const ReceivedDatagram& datagram, const uint8_t* dcid, size_t dcidlen);
+
+  size_t sessionCount() const { return sessions_.size(); }
+  // Drain: new connections are refused (CONNECTION_REFUSED); open ones carry on.
+  void stopAccepting() { accepting_ = false; }
+  // Gateway drain: every session closes its splices, then itself.
+  void shutdownAll();
+  void appendJson(std::string& out) const;
+  void setOnSessionFinished(std::function<void()> fn) { on_session_finished_ = std::move(fn); }
+
+ private:
+  Ngtcp2Engine(const Context& context, const QuicListenerConfig& config);
+
+  // Ngtcp2SessionHost
+  void sendPacket(std::span<const uint8_t> data, const SocketAddress& peer,
+                  const SocketAddress& local, uint8_t ecn, size_t gso_size) override;
+  ngtcp2_cid newConnectionId() override { return cids_.generate(); }
+  bool associate(const ngtcp2_cid& cid, Ngtcp2Session& session) override;
+  void dissociate(const ngtcp2_cid& cid) override;
+  bool resetToken(const ngtcp2_cid& cid, uint8_t* token) override;
+  size_t newToken(const SocketAddress& peer, uint8_t* out, size_t cap) override;
+  SpliceContext spliceContext() override { return context_.splice_context(); }
+  uint64_t nextConnectionId() override { return context_.next_id(); }
+  void sessionFinished(Ngtcp2Session& session) override;
+
+  void sendRetry(const ngtcp2_pkt_hd& hd, const ReceivedDatagram& datagram);
+  void sendStatelessClose(const ngtcp2_pkt_hd& hd, const ReceivedDatagram& datagram,
+                          uint64_t error_code);
+  size_t handshakesInProgress() const;
+
+  Context context_;
+  const QuicListenerConfig config_;
+  std::unique_ptr<TlsServerContext> tls_;
+  ConnectionIdGenerator cids_;
+  std::array<uint8_t, 32> secret_{};  // tokens and stateless reset tokens; random per process
+  RateLimiter reply_limiter_{200, 400};  // Retry, stateless close/reset: replies per second
+  std::map<Ngtcp2Session*, std::unique_ptr<Ngtcp2Session>> sessions_;  // owned
+  std::function<void()> on_session_finished_;
+  bool accepting_ = true;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace mqttd
