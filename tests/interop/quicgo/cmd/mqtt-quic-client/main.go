@@ -6,6 +6,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -22,8 +23,9 @@ import (
 )
 
 const usage = `usage:
-  mqtt-quic-client [global flags] pub -t topic [-q 0|1|2] [-m message] [-n count]
-  mqtt-quic-client [global flags] sub -t filter [-q 0|1|2] [-C count] [-W seconds]
+  mqtt-quic-client [global flags] pub -t topic [-q 0|1|2] [-m message | -f file] [-n count]
+  mqtt-quic-client [global flags] sub -t filter [-q 0|1|2] [-C count] [-W seconds] [-digest]
+  mqtt-quic-client [global flags] roundtrip [-c clients] [-n messages] [-q 0|1|2] [-t prefix]
 
 exit status: 0 ok, 1 sub timed out (-W), 2 any other error
 
@@ -66,30 +68,38 @@ func main() {
 	topic := cmd.String("t", "", "topic (pub) or topic filter (sub)")
 	qosFlag := cmd.Uint("q", 0, "QoS 0, 1 or 2")
 	msg := cmd.String("m", "hello", "pub: message prefix; payload is \"<message>-<i>\"")
+	file := cmd.String("f", "", "pub: send this file's bytes as the payload (each message)")
+	digest := cmd.Bool("digest", false, "sub: print \"topic len=<n> sha256=<hex>\" instead of the payload")
+	clients := cmd.Int("c", 10, "roundtrip: concurrent connections")
 	n := cmd.Int("n", 1, "pub: number of messages")
 	count := cmd.Int("C", 1, "sub: exit after this many messages")
 	wait := cmd.Float64("W", 0, "sub: give up after this many seconds (0 = never)")
 	cmd.Parse(fs.Args()[1:])
+	if fs.Arg(0) == "roundtrip" {
+		if *topic == "" {
+			*topic = "roundtrip"
+		}
+		if *qosFlag > 2 {
+			fs.Usage()
+			os.Exit(2)
+		}
+		os.Exit(roundtrip(*addr, tlsConfig(*alpn, *insecure, *sni, *caFile), *clients, *n,
+			byte(*qosFlag), *topic, *timeout))
+	}
 	if *topic == "" || *qosFlag > 2 || (fs.Arg(0) != "pub" && fs.Arg(0) != "sub") {
 		fs.Usage()
 		os.Exit(2)
 	}
 	qos := byte(*qosFlag)
 
-	tlsConf := &tls.Config{
-		NextProtos:         []string{*alpn},
-		InsecureSkipVerify: *insecure,
-		ServerName:         *sni,
-	}
-	if *caFile != "" {
-		pem, err := os.ReadFile(*caFile)
+	tlsConf := tlsConfig(*alpn, *insecure, *sni, *caFile)
+	var payload []byte
+	if *file != "" {
+		b, err := os.ReadFile(*file)
 		if err != nil {
 			fatalf(2, "%v", err)
 		}
-		tlsConf.RootCAs = x509.NewCertPool()
-		if !tlsConf.RootCAs.AppendCertsFromPEM(pem) {
-			fatalf(2, "no certificates found in %s", *caFile)
-		}
+		payload = b
 	}
 
 	s, err := dial(*addr, tlsConf, *timeout)
@@ -105,9 +115,9 @@ func main() {
 	}
 
 	if fs.Arg(0) == "pub" {
-		err = s.pub(*topic, qos, *msg, *n, *timeout)
+		err = s.pub(*topic, qos, *msg, payload, *n, *timeout)
 	} else {
-		err = s.sub(*topic, qos, *count, time.Duration(*wait*float64(time.Second)), *timeout)
+		err = s.sub(*topic, qos, *count, time.Duration(*wait*float64(time.Second)), *timeout, *digest)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			s.conn.CloseWithError(0, "")
 			fatalf(exitTimeout, "timed out after %gs waiting for messages", *wait)
@@ -118,6 +128,25 @@ func main() {
 		fatalf(2, "%v", err)
 	}
 	s.disconnect()
+}
+
+func tlsConfig(alpn string, insecure bool, sni, caFile string) *tls.Config {
+	conf := &tls.Config{
+		NextProtos:         []string{alpn},
+		InsecureSkipVerify: insecure,
+		ServerName:         sni,
+	}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			fatalf(2, "%v", err)
+		}
+		conf.RootCAs = x509.NewCertPool()
+		if !conf.RootCAs.AppendCertsFromPEM(pem) {
+			fatalf(2, "no certificates found in %s", caFile)
+		}
+	}
+	return conf
 }
 
 func dial(addr string, tlsConf *tls.Config, timeout time.Duration) (*session, error) {
@@ -217,10 +246,13 @@ func (s *session) pinger(every time.Duration) {
 	}
 }
 
-func (s *session) pub(topic string, qos byte, msg string, n int, timeout time.Duration) error {
+func (s *session) pub(topic string, qos byte, msg string, fixed []byte, n int, timeout time.Duration) error {
 	for i := 1; i <= n; i++ {
 		id := uint16((i-1)%65535 + 1)
-		payload := []byte(msg + "-" + strconv.Itoa(i))
+		payload := fixed
+		if payload == nil {
+			payload = []byte(msg + "-" + strconv.Itoa(i))
+		}
 		if err := s.write(publishPacket(topic, qos, id, payload)); err != nil {
 			return err
 		}
@@ -244,7 +276,7 @@ func (s *session) pub(topic string, qos byte, msg string, n int, timeout time.Du
 	return nil
 }
 
-func (s *session) sub(filter string, qos byte, count int, wait, timeout time.Duration) error {
+func (s *session) sub(filter string, qos byte, count int, wait, timeout time.Duration, digest bool) error {
 	if err := s.write(subscribePacket(1, filter, qos)); err != nil {
 		return err
 	}
@@ -279,7 +311,11 @@ func (s *session) sub(filter string, qos byte, count int, wait, timeout time.Dur
 				return err
 			}
 			if !(q == 2 && pending[id]) && got < count {
-				fmt.Printf("%s %s\n", topic, payload)
+				if digest {
+					fmt.Printf("%s len=%d sha256=%x\n", topic, len(payload), sha256.Sum256(payload))
+				} else {
+					fmt.Printf("%s %s\n", topic, payload)
+				}
 				got++
 			}
 			switch q {
