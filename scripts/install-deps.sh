@@ -8,9 +8,12 @@ PACKAGES=(
   # build
   meson ninja-build pkg-config g++
   libevent-dev libyaml-cpp-dev
+  libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev
   # tests
   libgtest-dev libgmock-dev
   mosquitto mosquitto-clients
+  # the independent QUIC stack of the interop tests (tests/interop/quicgo)
+  golang-go golang-github-lucas-clemente-quic-go-dev
   # fuzzing (libFuzzer) and the sanitizer runtime
   clang libclang-rt-14-dev
 )

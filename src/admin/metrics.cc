@@ -30,6 +30,18 @@ std::string_view toString(ErrorKind kind) {
   return "unknown";
 }
 
+std::string_view toString(QuicEvent event) {
+  switch (event) {
+    case QuicEvent::kRetrySent: return "retry_sent";
+    case QuicEvent::kVersionNegotiationSent: return "version_negotiation_sent";
+    case QuicEvent::kStatelessResetSent: return "stateless_reset_sent";
+    case QuicEvent::kConnectionRefused: return "connection_refused";
+    case QuicEvent::kHandshakeFailed: return "handshake_failed";
+    case QuicEvent::kRepliesRateLimited: return "replies_rate_limited";
+  }
+  return "unknown";
+}
+
 void Metrics::connectionOpened(Transport t) {
   connections_current_[static_cast<size_t>(t)].fetch_add(1, kRelaxed);
   connections_total_[static_cast<size_t>(t)].fetch_add(1, kRelaxed);
@@ -117,6 +129,13 @@ std::string Metrics::renderPrometheus() const {
   for (size_t k = 0; k < kErrorKindCount; ++k)
     line("mqttd_errors_total", "kind=\"" + std::string(toString(static_cast<ErrorKind>(k))) + "\"",
          errors(static_cast<ErrorKind>(k)));
+
+  header("mqttd_quic_events_total", "counter",
+         "QUIC front-end events: Retry, version negotiation, stateless resets, refusals.");
+  for (size_t e = 0; e < kQuicEventCount; ++e)
+    line("mqttd_quic_events_total",
+         "event=\"" + std::string(toString(static_cast<QuicEvent>(e))) + "\"",
+         quicEvents(static_cast<QuicEvent>(e)));
   return out;
 }
 

@@ -36,6 +36,17 @@ enum class ErrorKind : uint8_t {
 inline constexpr size_t kErrorKindCount = 7;
 std::string_view toString(ErrorKind kind);
 
+enum class QuicEvent : uint8_t {
+  kRetrySent,               // Retry packets sent (address validation)
+  kVersionNegotiationSent,  // Version Negotiation packets sent
+  kStatelessResetSent,      // Stateless Reset packets sent
+  kConnectionRefused,       // new connections refused (draining or limits.max_connections)
+  kHandshakeFailed,         // TLS handshake failures (wrong ALPN, bad certificate, ...)
+  kRepliesRateLimited,      // replies to unknown traffic suppressed by the rate limiter
+};
+inline constexpr size_t kQuicEventCount = 6;
+std::string_view toString(QuicEvent event);
+
 class Metrics {
  public:
   void connectionOpened(Transport t);
@@ -45,6 +56,10 @@ class Metrics {
   void addPacket(Direction d, uint8_t type);
   void upstreamConnectFailed() { upstream_connect_failures_.fetch_add(1, kRelaxed); }
   void addError(ErrorKind kind);
+  void addQuicEvent(QuicEvent event) { quic_events_[static_cast<size_t>(event)].fetch_add(1, kRelaxed); }
+  uint64_t quicEvents(QuicEvent event) const {
+    return quic_events_[static_cast<size_t>(event)].load(kRelaxed);
+  }
 
   uint64_t connectionsCurrent(Transport t) const;
   uint64_t connectionsTotal(Transport t) const;
@@ -64,6 +79,7 @@ class Metrics {
   std::array<std::array<Counter, 16>, 2> packets_{};              // [direction][type]
   std::array<Counter, kErrorKindCount> errors_{};
   Counter upstream_connect_failures_{0};
+  std::array<Counter, kQuicEventCount> quic_events_{};
 };
 
 }  // namespace mqttd

@@ -16,11 +16,12 @@ constexpr size_t kMaxPerWakeup = 512;
 }  // namespace
 
 Dispatcher::Dispatcher(EventLoop& loop, UdpSocket& socket, ConnectionTracker& tracker,
-                       Ngtcp2Engine& engine)
+                       Ngtcp2Engine& engine, Metrics& metrics)
     : loop_(loop),
       socket_(socket),
       tracker_(tracker),
       engine_(engine),
+      metrics_(metrics),
       watch_(loop, socket.fd(), EV_READ, [this](short) { onReadable(); }) {
   watch_.enable();
 }
@@ -70,9 +71,12 @@ void Dispatcher::dispatch(const ReceivedDatagram& datagram) {
 void Dispatcher::sendVersionNegotiation(const ReceivedDatagram& datagram,
                                         const ngtcp2_version_cid& vc) {
   // RFC 9000 §6: only in answer to a datagram big enough to be a client's first Initial.
-  if (datagram.data.size() < NGTCP2_MAX_UDP_PAYLOAD_SIZE ||
-      !vn_limiter_.allow(monotonicNanos())) {
+  if (datagram.data.size() < NGTCP2_MAX_UDP_PAYLOAD_SIZE) {
     ++dropped_;
+    return;
+  }
+  if (!vn_limiter_.allow(monotonicNanos())) {
+    metrics_.addQuicEvent(QuicEvent::kRepliesRateLimited);
     return;
   }
   // Our version, plus a reserved 0x?a?a?a?a version to exercise the client (RFC 9000 §15).
@@ -85,8 +89,9 @@ void Dispatcher::sendVersionNegotiation(const ReceivedDatagram& datagram,
   uint8_t out[256];
   const ngtcp2_ssize n = ngtcp2_pkt_write_version_negotiation(
       out, sizeof out, unused_random, vc.scid, vc.scidlen, vc.dcid, vc.dcidlen, versions, 2);
-  if (n > 0)
-    (void)socket_.send({out, static_cast<size_t>(n)}, datagram.peer, &datagram.local, 0, 0);
+  if (n <= 0) return;
+  (void)socket_.send({out, static_cast<size_t>(n)}, datagram.peer, &datagram.local, 0, 0);
+  metrics_.addQuicEvent(QuicEvent::kVersionNegotiationSent);
 }
 
 }  // namespace mqttd

@@ -18,7 +18,7 @@ namespace mqttd {
 class Dispatcher {
  public:
   Dispatcher(EventLoop& loop, UdpSocket& socket, ConnectionTracker& tracker,
-             Ngtcp2Engine& engine);
+             Ngtcp2Engine& engine, Metrics& metrics);
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
@@ -35,6 +35,7 @@ class Dispatcher {
   UdpSocket& socket_;
   ConnectionTracker& tracker_;
   Ngtcp2Engine& engine_;
+  Metrics& metrics_;
   FdWatch watch_;
   RateLimiter vn_limiter_{100, 200};  // version negotiation replies per second
   uint64_t dropped_ = 0;

@@ -18,7 +18,7 @@ Result<std::unique_ptr<QuicFrontend>, std::string> QuicFrontend::open(
   if (!engine) return fail(engine.error());
   self->engine_ = std::move(*engine);
   self->dispatcher_ =
-      std::make_unique<Dispatcher>(loop, *self->socket_, self->tracker_, *self->engine_);
+      std::make_unique<Dispatcher>(loop, *self->socket_, self->tracker_, *self->engine_, metrics);
   return self;
 }
 

@@ -45,6 +45,7 @@ void Ngtcp2Engine::onNewInitial(const ReceivedDatagram& datagram) {
   }
   if (!accepting_ || sessions_.size() >= context_.splice_context().limits.max_connections) {
     if (accepting_) context_.metrics.addError(ErrorKind::kConnectionLimit);
+    context_.metrics.addQuicEvent(QuicEvent::kConnectionRefused);
     sendStatelessClose(hd, datagram, NGTCP2_CONNECTION_REFUSED);
     return;
   }
@@ -99,8 +100,12 @@ void Ngtcp2Engine::onUnknownShortHeader(const ReceivedDatagram& datagram, const 
   // recognises it.
   const size_t size = std::min<size_t>(datagram.data.size() - 1, 43);
   if (size < 1 + NGTCP2_MIN_STATELESS_RESET_RANDLEN + NGTCP2_STATELESS_RESET_TOKENLEN ||
-      dcidlen != ConnectionIdGenerator::kLength || !reply_limiter_.allow(monotonicNanos()))
+      dcidlen != ConnectionIdGenerator::kLength)
     return;
+  if (!reply_limiter_.allow(monotonicNanos())) {
+    context_.metrics.addQuicEvent(QuicEvent::kRepliesRateLimited);
+    return;
+  }
   ngtcp2_cid cid;
   ngtcp2_cid_init(&cid, dcid, dcidlen);
   uint8_t token[NGTCP2_STATELESS_RESET_TOKENLEN];
@@ -110,11 +115,16 @@ void Ngtcp2Engine::onUnknownShortHeader(const ReceivedDatagram& datagram, const 
   (void)gnutls_rnd(GNUTLS_RND_NONCE, random, randlen);
   uint8_t out[64];
   const ngtcp2_ssize n = ngtcp2_pkt_write_stateless_reset(out, sizeof out, token, random, randlen);
-  if (n > 0) sendPacket({out, static_cast<size_t>(n)}, datagram.peer, datagram.local, 0, 0);
+  if (n <= 0) return;
+  sendPacket({out, static_cast<size_t>(n)}, datagram.peer, datagram.local, 0, 0);
+  context_.metrics.addQuicEvent(QuicEvent::kStatelessResetSent);
 }
 
 void Ngtcp2Engine::sendRetry(const ngtcp2_pkt_hd& hd, const ReceivedDatagram& datagram) {
-  if (!reply_limiter_.allow(monotonicNanos())) return;
+  if (!reply_limiter_.allow(monotonicNanos())) {
+    context_.metrics.addQuicEvent(QuicEvent::kRepliesRateLimited);
+    return;
+  }
   const ngtcp2_cid retry_scid = cids_.generate();
   uint8_t token[NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN];
   const ngtcp2_ssize tokenlen = ngtcp2_crypto_generate_retry_token(
@@ -127,12 +137,17 @@ void Ngtcp2Engine::sendRetry(const ngtcp2_pkt_hd& hd, const ReceivedDatagram& da
   const ngtcp2_ssize n = ngtcp2_crypto_write_retry(out, cap, hd.version, &hd.scid, &retry_scid,
                                                    &hd.dcid, token,
                                                    static_cast<size_t>(tokenlen));
-  if (n > 0) sendPacket({out, static_cast<size_t>(n)}, datagram.peer, datagram.local, 0, 0);
+  if (n <= 0) return;
+  sendPacket({out, static_cast<size_t>(n)}, datagram.peer, datagram.local, 0, 0);
+  context_.metrics.addQuicEvent(QuicEvent::kRetrySent);
 }
 
 void Ngtcp2Engine::sendStatelessClose(const ngtcp2_pkt_hd& hd, const ReceivedDatagram& datagram,
                                       uint64_t error_code) {
-  if (!reply_limiter_.allow(monotonicNanos())) return;
+  if (!reply_limiter_.allow(monotonicNanos())) {
+    context_.metrics.addQuicEvent(QuicEvent::kRepliesRateLimited);
+    return;
+  }
   uint8_t out[NGTCP2_MAX_UDP_PAYLOAD_SIZE];
   const size_t cap = std::min(sizeof out, datagram.data.size() * 3);
   const ngtcp2_ssize n = ngtcp2_crypto_write_connection_close(out, cap, hd.version, &hd.scid,

@@ -222,6 +222,7 @@ void Ngtcp2Session::onDatagram(const ReceivedDatagram& datagram) {
       case NGTCP2_ERR_CRYPTO:
         ngtcp2_connection_close_error_set_transport_error_tls_alert(
             &last_error_, ngtcp2_conn_get_tls_alert(conn_), nullptr, 0);
+        host_.spliceContext().metrics.addQuicEvent(QuicEvent::kHandshakeFailed);
         Log::info("QUIC handshake failed", {{"peer", datagram.peer.toString()},
                                             {"tls_alert",
                                              std::to_string(ngtcp2_conn_get_tls_alert(conn_))}});

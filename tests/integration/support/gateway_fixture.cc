@@ -19,7 +19,8 @@ void GatewayFixture::TearDown() {
   if (!HasFailure()) std::filesystem::remove_all(dir_);
 }
 
-void GatewayFixture::startAll(const std::string& extra_yaml, bool with_broker) {
+void GatewayFixture::startAll(const std::string& extra_yaml, bool with_broker,
+                              const std::string& quic_yaml) {
   uint16_t broker_port = 0;
   if (with_broker) {
     broker_ = std::make_unique<MosquittoBroker>(dir_);
@@ -28,7 +29,7 @@ void GatewayFixture::startAll(const std::string& extra_yaml, bool with_broker) {
   } else {
     broker_port = freeTcpPort();  // nothing listens there
   }
-  gateway_ = std::make_unique<GatewayProcess>(dir_, broker_port, extra_yaml);
+  gateway_ = std::make_unique<GatewayProcess>(dir_, broker_port, extra_yaml, quic_yaml);
   if (with_broker)
     ASSERT_TRUE(gateway_->waitReady()) << "gateway not ready:\n" << gateway_->log();
   else

@@ -22,7 +22,8 @@ class GatewayFixture : public ::testing::Test {
 
   // Starts the broker (if `with_broker`) and the gateway with `extra_yaml`; asserts readiness
   // (or only liveness when there is no broker).
-  void startAll(const std::string& extra_yaml = "", bool with_broker = true);
+  void startAll(const std::string& extra_yaml = "", bool with_broker = true,
+                const std::string& quic_yaml = "");
 
   // mosquitto_sub -d on `port`: returns once the SUBACK arrived (ASSERTs it did).
   std::unique_ptr<ChildProcess> subscribe(uint16_t port, const std::string& topic, int qos,

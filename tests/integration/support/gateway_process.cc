@@ -16,15 +16,23 @@ std::string GatewayProcess::binary() {
 }
 
 GatewayProcess::GatewayProcess(const std::string& dir, uint16_t broker_port,
-                               const std::string& extra_yaml)
-    : tcp_port_(freeTcpPort()), admin_port_(freeTcpPort()) {
+                               const std::string& extra_yaml, const std::string& quic_yaml)
+    : tcp_port_(freeTcpPort()), quic_port_(freeUdpPort()), admin_port_(freeTcpPort()) {
   config_path_ = dir + "/gw.yaml";
   log_path_ = dir + "/gw.log";
+  cert_path_ = dir + "/tls/dev.crt";
+  {
+    ChildProcess cert({binary(), "--dev-cert", dir + "/tls"});
+    (void)cert.wait(std::chrono::seconds(10));
+  }
   {
     std::ofstream out(config_path_);
     out << "upstream:\n  address: 127.0.0.1:" << broker_port
         << "\n  health_interval: 200ms\n"
         << "listeners:\n  tcp:\n    address: 127.0.0.1:" << tcp_port_ << "\n"
+        << "  quic:\n    address: 127.0.0.1:" << quic_port_ << "\n"
+        << "    cert: tls/dev.crt\n    key: tls/dev.key\n"
+        << quic_yaml
         << "admin:\n  address: 127.0.0.1:" << admin_port_ << "\n"
         << extra_yaml;
   }

@@ -10,9 +10,11 @@ namespace mqttd::test {
 
 class GatewayProcess {
  public:
-  // Writes `dir`/gw.yaml for broker `broker_port` (plus `extra_yaml` appended at the top level)
-  // and starts the gateway. Call waitReady() before use.
-  GatewayProcess(const std::string& dir, uint16_t broker_port, const std::string& extra_yaml = "");
+  // Writes `dir`/gw.yaml for broker `broker_port` (plus `extra_yaml` appended at the top level
+  // and `quic_yaml` lines inside listeners.quic, indented by 4) with a TCP and a QUIC listener
+  // (a development certificate in `dir`/tls) and starts the gateway. Call waitReady() first.
+  GatewayProcess(const std::string& dir, uint16_t broker_port, const std::string& extra_yaml = "",
+                 const std::string& quic_yaml = "");
   ~GatewayProcess();
 
   // Polls /readyz until 200 (true) or the timeout; also fails fast if the process exits.
@@ -21,6 +23,9 @@ class GatewayProcess {
   bool waitAlive(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   uint16_t tcpPort() const { return tcp_port_; }
+  uint16_t quicPort() const { return quic_port_; }
+  // The development certificate the QUIC listener serves (a client's CA file).
+  const std::string& certPath() const { return cert_path_; }
   uint16_t adminPort() const { return admin_port_; }
   const std::string& configPath() const { return config_path_; }
   const std::string& logPath() const { return log_path_; }
@@ -33,6 +38,8 @@ class GatewayProcess {
 
  private:
   uint16_t tcp_port_;
+  uint16_t quic_port_;
+  std::string cert_path_;
   uint16_t admin_port_;
   std::string config_path_;
   std::string log_path_;

@@ -48,6 +48,39 @@ uint16_t freeTcpPort() {
   return ntohs(sin.sin_port);
 }
 
+uint16_t freeUdpPort() {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sin = loopback(0);
+  (void)bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+  socklen_t len = sizeof sin;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
+  close(fd);
+  return ntohs(sin.sin_port);
+}
+
+UdpProbe::UdpProbe() {
+  fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sin = loopback(0);
+  (void)bind(fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+}
+
+UdpProbe::~UdpProbe() { close(fd_); }
+
+bool UdpProbe::sendTo(uint16_t port, const std::vector<uint8_t>& datagram) {
+  sockaddr_in sin = loopback(port);
+  return sendto(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&sin),
+                sizeof sin) == static_cast<ssize_t>(datagram.size());
+}
+
+std::optional<std::vector<uint8_t>> UdpProbe::receive(std::chrono::milliseconds timeout) {
+  if (!waitReadable(fd_, std::chrono::steady_clock::now() + timeout)) return std::nullopt;
+  std::vector<uint8_t> buf(65536);
+  const ssize_t n = recv(fd_, buf.data(), buf.size(), 0);
+  if (n < 0) return std::nullopt;
+  buf.resize(static_cast<size_t>(n));
+  return buf;
+}
+
 bool waitForTcp(uint16_t port, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
