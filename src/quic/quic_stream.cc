@@ -28,18 +28,19 @@ void QuicStream::notifyReadable() {
   if (observer_ != nullptr && !closed_) observer_->onStreamReadable();
 }
 
-void QuicStream::acknowledged(size_t n) {
-  const size_t before = send_.size();
-  send_.acknowledge(n);
-  if (before > write_low_ && send_.size() <= write_low_ && observer_ != nullptr && !closed_)
-    observer_->onStreamWritable();
-  else if (send_.size() == 0 && observer_ != nullptr && !closed_)
-    observer_->onStreamWritable();  // fully drained: a closing Splice waits for this
+bool QuicStream::acknowledged(uint64_t offset, size_t n) {
+  const size_t before = send_.unackedBytes();
+  if (!send_.ack(offset, n)) return false;
+  const size_t after = send_.unackedBytes();
+  if (observer_ == nullptr || closed_) return true;
+  // Crossing the low mark resumes the broker side; reaching zero lets a closing Splice finish.
+  if ((before > write_low_ && after <= write_low_) || after == 0) observer_->onStreamWritable();
+  return true;
 }
 
 void QuicStream::markFinSent() {
   fin_sent_ = true;
-  if (send_.size() == 0 && observer_ != nullptr && !closed_) observer_->onStreamWritable();
+  if (send_.unackedBytes() == 0 && observer_ != nullptr && !closed_) observer_->onStreamWritable();
 }
 
 void QuicStream::transportClosed(StreamError why) {

@@ -39,10 +39,11 @@ class QuicStream final : public ByteStream {
   void notifyReadable();
   SendBuffer& sendBuffer() { return send_; }
   // FIN requested and every byte handed to the transport: the next write carries FIN.
-  bool finPending() const { return fin_requested_ && !fin_sent_ && send_.unsentSize() == 0; }
+  bool finPending() const { return fin_requested_ && !fin_sent_ && send_.unsentBytes() == 0; }
   void markFinSent();
-  bool hasDataToSend() const { return send_.unsentSize() > 0 || finPending(); }
-  void acknowledged(size_t n);
+  bool hasDataToSend() const { return send_.unsentBytes() > 0 || finPending(); }
+  // The client acknowledged [offset, offset + n) of what we sent; false: impossible range.
+  bool acknowledged(uint64_t offset, size_t n);
   // The client reset the stream or the connection went away.
   void transportClosed(StreamError why);
   // Flow control: ngtcp2 said the stream is blocked until extend_max_stream_data.
@@ -57,7 +58,7 @@ class QuicStream final : public ByteStream {
   // Unacknowledged + unsent bytes, plus one for a FIN not yet written, so a closing Splice
   // waits for the FIN to leave.
   size_t pendingOutput() const override {
-    return send_.size() + (fin_requested_ && !fin_sent_ ? 1 : 0);
+    return send_.unackedBytes() + (fin_requested_ && !fin_sent_ ? 1 : 0);
   }
   void finish() override;
   void abort() override;

@@ -6,53 +6,48 @@
 
 namespace mqttd {
 
+SendBuffer::SendBuffer(size_t block_size) : block_size_(block_size) { assert(block_size > 0); }
+
 void SendBuffer::append(std::span<const uint8_t> data) {
-  size_t pos = 0;
-  while (pos < data.size()) {
-    const size_t end = head_ + size_;  // absolute offset of the end in the block list
-    const size_t in_block = end % kBlockSize;
-    if (end == blocks_.size() * kBlockSize) blocks_.push_back(std::make_unique<uint8_t[]>(kBlockSize));
-    const size_t n = std::min(kBlockSize - in_block, data.size() - pos);
-    std::memcpy(blocks_[end / kBlockSize].get() + in_block, data.data() + pos, n);
-    pos += n;
-    size_ += n;
+  while (!data.empty()) {
+    if (blocks_.empty() || blocks_.back().used == block_size_) {
+      blocks_.push_back(Block{std::make_unique<uint8_t[]>(block_size_), end_, 0});
+    }
+    Block& b = blocks_.back();
+    const size_t n = std::min(data.size(), block_size_ - b.used);
+    std::memcpy(b.data.get() + b.used, data.data(), n);
+    b.used += n;
+    end_ += n;
+    data = data.subspan(n);
   }
 }
 
-size_t SendBuffer::unsent(ngtcp2_vec* out, size_t max) const {
+size_t SendBuffer::unsent(std::span<iovec> out) const {
   size_t count = 0;
-  size_t offset = head_ + sent_;
-  const size_t end = head_ + size_;
-  while (offset < end && count < max) {
-    const size_t in_block = offset % kBlockSize;
-    const size_t n = std::min(kBlockSize - in_block, end - offset);
-    out[count].base = blocks_[offset / kBlockSize].get() + in_block;
-    out[count].len = n;
-    ++count;
-    offset += n;
+  for (const Block& b : blocks_) {
+    if (count == out.size()) break;
+    const uint64_t block_end = b.offset + b.used;
+    if (block_end <= sent_) continue;
+    const size_t skip = sent_ > b.offset ? static_cast<size_t>(sent_ - b.offset) : 0;
+    out[count++] = iovec{b.data.get() + skip, b.used - skip};
   }
   return count;
 }
 
 void SendBuffer::markSent(size_t n) {
-  assert(sent_ + n <= size_);
+  assert(n <= unsentBytes());
   sent_ += n;
 }
 
-void SendBuffer::acknowledge(size_t n) {
-  n = std::min(n, sent_);
-  head_ += n;
-  size_ -= n;
-  sent_ -= n;
-  while (head_ >= kBlockSize) {
+bool SendBuffer::ack(uint64_t offset, uint64_t len) {
+  if (offset != acked_ || offset + len > sent_) return false;
+  acked_ += len;
+  // Free every block wholly below the ack offset. The last block may be partly filled; if it
+  // is fully acked it goes too and the next append() starts a fresh block at endOffset().
+  while (!blocks_.empty() && blocks_.front().offset + blocks_.front().used <= acked_) {
     blocks_.pop_front();
-    head_ -= kBlockSize;
   }
-  if (size_ == 0 && !blocks_.empty()) {
-    // Keep one block for reuse; restart at its beginning.
-    while (blocks_.size() > 1) blocks_.pop_back();
-    head_ = 0;
-  }
+  return true;
 }
 
 }  // namespace mqttd

@@ -1,40 +1,60 @@
-// SendBuffer: bytes queued for a QUIC stream, in fixed blocks that never move, because ngtcp2
-// keeps pointers to stream data until it is acknowledged (ngtcp2-0.12 notes, pitfall 7).
+// SendBuffer: stream bytes kept at stable addresses from write() until the peer acknowledges
+// them. ngtcp2_conn_writev_stream does not copy stream data and retransmits from our memory
+// (ngtcp2-0.12-notes pitfall 7), so an evbuffer (which moves and coalesces chains) will not do.
 #pragma once
+
+#include <sys/uio.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <span>
-#include <vector>
 
 #include <ngtcp2/ngtcp2.h>
 
 namespace mqttd {
 
+// unsent() fills iovecs that callers hand to ngtcp2 as ngtcp2_vec: same layout.
+static_assert(sizeof(iovec) == sizeof(ngtcp2_vec) && offsetof(iovec, iov_len) == offsetof(ngtcp2_vec, len));
+
 class SendBuffer {
  public:
-  static constexpr size_t kBlockSize = 16 * 1024;  // bytes per block
+  // `block_size`: bytes per block, > 0; each block is allocated once and never moves.
+  explicit SendBuffer(size_t block_size = 16 * 1024);
 
-  // Copies `data` to the end.
+  // Copies `data` to the end of the stream.
   void append(std::span<const uint8_t> data);
-  // Up to `max` vectors covering the bytes not yet handed to the transport.
-  size_t unsent(ngtcp2_vec* out, size_t max) const;
-  // `n` more bytes were handed to the transport (they stay until acknowledged).
-  void markSent(size_t n);
-  // `n` bytes at the front were acknowledged: frees them.
-  void acknowledge(size_t n);
 
-  size_t unsentSize() const { return size_ - sent_; }
-  // Everything held: sent-but-unacknowledged plus unsent.
-  size_t size() const { return size_; }
+  // Fills `out` with the not-yet-sent bytes (from the send offset on); returns how many
+  // entries were used. The memory stays valid until ack() covers it.
+  size_t unsent(std::span<iovec> out) const;
+  // The transport handed `n` more bytes to the wire; n <= unsentBytes().
+  void markSent(size_t n);
+  // The peer acknowledged [offset, offset + len). Acks arrive in order from offset 0
+  // (ngtcp2 acked_stream_data_offset guarantee); false if `offset` is not the ack offset or
+  // the range runs past what was sent, which is a caller bug or a broken peer.
+  [[nodiscard]] bool ack(uint64_t offset, uint64_t len);
+
+  uint64_t ackedOffset() const { return acked_; }   // stream offset of the first kept byte
+  uint64_t sentOffset() const { return sent_; }     // stream offset of the first unsent byte
+  uint64_t endOffset() const { return end_; }       // stream offset after the last byte
+  size_t unsentBytes() const { return static_cast<size_t>(end_ - sent_); }
+  size_t unackedBytes() const { return static_cast<size_t>(end_ - acked_); }
+  size_t blockCount() const { return blocks_.size(); }
 
  private:
-  std::deque<std::unique_ptr<uint8_t[]>> blocks_;
-  size_t head_ = 0;  // offset of the first held byte in blocks_.front()
-  size_t size_ = 0;  // bytes held from head_ on
-  size_t sent_ = 0;  // of those, bytes already handed to the transport
+  struct Block {
+    std::unique_ptr<uint8_t[]> data;
+    uint64_t offset = 0;  // stream offset of data[0]
+    size_t used = 0;      // bytes filled, 0..block_size_
+  };
+
+  size_t block_size_;
+  std::deque<Block> blocks_;  // in stream order; the front holds ackedOffset()
+  uint64_t acked_ = 0;        // bytes acknowledged (freed)
+  uint64_t sent_ = 0;         // bytes handed to the transport at least once
+  uint64_t end_ = 0;          // bytes appended
 };
 
 }  // namespace mqttd

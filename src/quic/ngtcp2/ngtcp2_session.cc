@@ -25,9 +25,9 @@ int recvStreamData(ngtcp2_conn*, uint32_t flags, int64_t stream_id, uint64_t, co
                    size_t len, void* user_data, void*) {
   return result(self(user_data)->onRecvStreamData(flags, stream_id, data, len));
 }
-int ackedStreamDataOffset(ngtcp2_conn*, int64_t stream_id, uint64_t, uint64_t len,
+int ackedStreamDataOffset(ngtcp2_conn*, int64_t stream_id, uint64_t offset, uint64_t len,
                           void* user_data, void*) {
-  return result(self(user_data)->onAckedStreamData(stream_id, len));
+  return result(self(user_data)->onAckedStreamData(stream_id, offset, len));
 }
 int streamOpen(ngtcp2_conn*, int64_t stream_id, void* user_data) {
   return result(self(user_data)->onStreamOpen(stream_id));
@@ -263,9 +263,10 @@ int Ngtcp2Session::onRecvStreamData(uint32_t flags, int64_t stream_id, const uin
   return 0;
 }
 
-int Ngtcp2Session::onAckedStreamData(int64_t stream_id, uint64_t len) {
-  if (auto it = streams_.find(stream_id); it != streams_.end()) it->second->acknowledged(len);
-  return 0;
+int Ngtcp2Session::onAckedStreamData(int64_t stream_id, uint64_t offset, uint64_t len) {
+  auto it = streams_.find(stream_id);
+  if (it == streams_.end()) return 0;  // the splice is gone; nothing is kept for it
+  return it->second->acknowledged(offset, static_cast<size_t>(len)) ? 0 : -1;
 }
 
 int Ngtcp2Session::onStreamOpen(int64_t stream_id) {
@@ -396,7 +397,7 @@ void Ngtcp2Session::writePackets() {
   ngtcp2_path_storage_zero(&batch_ps);
   uint8_t batch_ecn = 0;
   size_t len = 0, gso = 0, packets = 0;
-  std::array<ngtcp2_vec, kMaxStreamVecs> vecs;
+  std::array<iovec, kMaxStreamVecs> vecs;
 
   for (;;) {
     QuicStream* stream = nextStreamToWrite();
@@ -406,23 +407,24 @@ void Ngtcp2Session::writePackets() {
     bool with_fin = false;
     if (stream != nullptr) {
       stream_id = stream->id();
-      nvecs = stream->sendBuffer().unsent(vecs.data(), vecs.size());
+      nvecs = stream->sendBuffer().unsent(vecs);
       size_t total = 0;
-      for (size_t i = 0; i < nvecs; ++i) total += vecs[i].len;
+      for (size_t i = 0; i < nvecs; ++i) total += vecs[i].iov_len;
       with_fin = stream->finPending() ||
-                 (stream->pendingOutput() > stream->sendBuffer().size() &&
-                  total == stream->sendBuffer().unsentSize());
+                 (stream->pendingOutput() > stream->sendBuffer().unackedBytes() &&
+                  total == stream->sendBuffer().unsentBytes());
       if (with_fin) flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
     }
     ngtcp2_pkt_info info{};
     ngtcp2_ssize accepted = -1;
     const ngtcp2_ssize n = ngtcp2_conn_writev_stream(conn_, &ps.path, &info, tx_.get() + len,
                                                      max_udp, &accepted, flags, stream_id,
-                                                     vecs.data(), nvecs, ts);
+                                                     reinterpret_cast<const ngtcp2_vec*>(vecs.data()),
+                                                     nvecs, ts);
     if (stream != nullptr && accepted >= 0) {
       stream->sendBuffer().markSent(static_cast<size_t>(accepted));
       last_written_stream_ = stream_id;
-      if (with_fin && stream->sendBuffer().unsentSize() == 0) stream->markFinSent();
+      if (with_fin && stream->sendBuffer().unsentBytes() == 0) stream->markFinSent();
     }
     if (n < 0) {
       if (n == NGTCP2_ERR_WRITE_MORE) continue;  // coalescing: the packet has room for more

@@ -51,7 +51,7 @@ class Ngtcp2Session final : public QuicSession, private QuicStreamHost {
 
   // ngtcp2 callbacks (called by the trampolines in the .cc).
   int onRecvStreamData(uint32_t flags, int64_t stream_id, const uint8_t* data, size_t len);
-  int onAckedStreamData(int64_t stream_id, uint64_t len);
+  int onAckedStreamData(int64_t stream_id, uint64_t offset, uint64_t len);
   int onStreamOpen(int64_t stream_id);
   int onStreamClose(int64_t stream_id, uint64_t app_error_code);
   int onStreamReset(int64_t stream_id);

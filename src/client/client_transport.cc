@@ -1,0 +1,21 @@
+#include "client/client_transport.h"
+
+namespace mqttd::client {
+
+std::string_view toString(TransportCloseReason reason) {
+  switch (reason) {
+    case TransportCloseReason::kClosedByUs: return "closed";
+    case TransportCloseReason::kClosedByPeer: return "closed by peer";
+    case TransportCloseReason::kPeerError: return "closed by peer with an error";
+    case TransportCloseReason::kConnectFailed: return "connection refused";
+    case TransportCloseReason::kTlsVerifyFailed: return "certificate verify failed";
+    case TransportCloseReason::kHandshakeFailed: return "handshake failed";
+    case TransportCloseReason::kHandshakeTimeout: return "handshake timeout";
+    case TransportCloseReason::kIdleTimeout: return "idle timeout";
+    case TransportCloseReason::kNetworkError: return "network error";
+    case TransportCloseReason::kProtocolError: return "protocol error";
+  }
+  return "unknown";
+}
+
+}  // namespace mqttd::client

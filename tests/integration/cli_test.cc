@@ -1,0 +1,99 @@
+// mqttd-cli, the project's own client (ngtcp2 + GnuTLS on the client side), against the real
+// gateway and a real Mosquitto: QUIC and TCP, MQTT 3.1.1 and 5.0, trust and refusal.
+#include <thread>
+
+#include "support/gateway_fixture.h"
+
+namespace mqttd::test {
+namespace {
+
+using std::chrono::seconds;
+
+std::string cli() {
+  const char* v = std::getenv("MQTTD_CLI");
+  return v != nullptr ? v : "mqttd-cli";
+}
+
+class CliTest : public GatewayFixture {
+ protected:
+  std::vector<std::string> quic(std::vector<std::string> args, bool trust = true) {
+    std::vector<std::string> argv{cli(), args[0], "-h", "127.0.0.1", "-p",
+                                  std::to_string(gateway_->quicPort())};
+    if (trust) {
+      argv.push_back("--cafile");
+      argv.push_back(gateway_->certPath());
+    }
+    argv.insert(argv.end(), args.begin() + 1, args.end());
+    return argv;
+  }
+  std::pair<int, std::string> run(const std::vector<std::string>& argv) {
+    ChildProcess p(argv);
+    std::string out = p.readAll(seconds(30));
+    return {p.wait(seconds(10)).value_or(-1), out};
+  }
+};
+
+class CliQos : public CliTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(CliQos, PubAndSubOverQuicWithBothProtocolVersions) {
+  ASSERT_NO_FATAL_FAILURE(startAll());
+  const std::string q = std::to_string(GetParam());
+  // Subscribe on the broker directly: the gateway must deliver what mqttd-cli publishes.
+  auto direct = subscribe(broker_->port(), "cli/" + q, GetParam(), 2);
+  // And through the gateway over QUIC with mqttd-cli itself.
+  ChildProcess sub(quic({"sub", "-t", "cli/" + q, "-q", q, "-C", "2", "-v", "-W", "30"}));
+  // Subscribed once the gateway has passed a SUBACK to a client (the direct one bypasses it).
+  const auto deadline = std::chrono::steady_clock::now() + seconds(15);
+  const std::string suback = "type=\"SUBACK\",direction=\"to_client\"} 1";
+  while (httpGet(gateway_->adminPort(), "/metrics").body.find(suback) == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_NE(httpGet(gateway_->adminPort(), "/metrics").body.find(suback), std::string::npos);
+  auto [rc1, out1] = run(quic({"pub", "-t", "cli/" + q, "-q", q, "-m", "hello"}));
+  ASSERT_EQ(rc1, 0) << out1;
+  auto [rc2, out2] = run(quic({"pub", "-t", "cli/" + q, "-q", q, "-m", "world", "-V", "5"}));
+  ASSERT_EQ(rc2, 0) << out2;
+  EXPECT_EQ(payloads(*direct), (std::vector<std::string>{"hello", "world"}));
+  std::vector<std::string> got;
+  while (auto line = sub.readLine(seconds(15)))
+    if (line->rfind("cli/", 0) == 0) got.push_back(*line);
+  EXPECT_EQ(got, (std::vector<std::string>{"cli/" + q + " hello", "cli/" + q + " world"}));
+  EXPECT_EQ(sub.wait(seconds(10)), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Qos, CliQos, ::testing::Values(0, 1, 2));
+
+TEST_F(CliTest, TcpTransportThroughTheGatewayTcpListener) {
+  ASSERT_NO_FATAL_FAILURE(startAll());
+  auto direct = subscribe(broker_->port(), "cli/tcp", 1, 1);
+  auto [rc, out] = run({cli(), "pub", "--transport", "tcp", "-h", "127.0.0.1", "-p",
+                        std::to_string(gateway_->tcpPort()), "-t", "cli/tcp", "-q", "1", "-m", "t"});
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(payloads(*direct), (std::vector<std::string>{"t"}));
+}
+
+TEST_F(CliTest, UntrustedCertificateIsRefusedUnlessInsecure) {
+  ASSERT_NO_FATAL_FAILURE(startAll());
+  auto [rc, out] = run(quic({"pub", "-t", "x", "-m", "y"}, /*trust=*/false));
+  EXPECT_EQ(rc, 3);
+  EXPECT_NE(out.find("certificate verify failed"), std::string::npos) << out;
+  auto [rc2, out2] = run(quic({"pub", "-t", "x", "-m", "y", "--insecure"}, false));
+  EXPECT_EQ(rc2, 0) << out2;
+}
+
+TEST_F(CliTest, OfferingOnlyH3IsRefusedWithNoApplicationProtocol) {
+  ASSERT_NO_FATAL_FAILURE(startAll());
+  auto [rc, out] = run(quic({"pub", "-t", "x", "-m", "y", "--alpn", "h3"}));
+  EXPECT_EQ(rc, 3);
+  EXPECT_NE(out.find("0x178"), std::string::npos) << out;
+}
+
+TEST_F(CliTest, BrokerDownIsReportedLikeMosquittoPub) {
+  ASSERT_NO_FATAL_FAILURE(startAll("", /*with_broker=*/false));
+  auto [rc, out] = run(quic({"pub", "-t", "x", "-m", "y"}));
+  EXPECT_EQ(rc, 4);
+  EXPECT_NE(out.find("Connection Refused: server unavailable"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace mqttd::test
