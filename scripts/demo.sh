@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The demo: installs and builds mqttd-gw, starts a real Mosquitto on a free loopback port and
-# `mqttd-gw -c deploy/examples/gw.yaml` in front of it, prints how to publish and subscribe
-# through the gateway, and stops both on Ctrl-C.
+# `mqttd-gw -c deploy/examples/gw.yaml` in front of it (TCP and QUIC listeners, a generated
+# development certificate), shows an mqttd-cli publish/subscribe over QUIC, prints how to try
+# it yourself, and stops everything on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
 [ -d build ] || meson setup build
-meson compile -C build mqttd-gw
+meson compile -C build mqttd-gw mqttd-cli
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
@@ -20,11 +21,24 @@ free_port() {
   exit 1
 }
 pick() { if port_free "$1"; then echo "$1"; else free_port; fi; }
+udp_free() {
+  python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
+}
+pick_udp() {
+  local p=$1
+  for _ in $(seq 1 200); do
+    if udp_free "$p"; then echo "$p"; return; fi
+    p=$((20000 + RANDOM % 40000))
+  done
+  echo "demo: no free UDP port found" >&2
+  exit 1
+}
 
 work=$(mktemp -d /tmp/mqttd-demo-XXXXXX)
 broker_port=$(pick 1883)
 tcp_port=$(pick 11883)
 admin_port=$(pick 9100)
+quic_port=$(pick_udp 14567)
 
 cat > "$work/mosquitto.conf" <<CONF
 listener $broker_port 127.0.0.1
@@ -34,7 +48,10 @@ CONF
 # The example config, pointed at the ports chosen above.
 sed -e "s/127\.0\.0\.1:1883/127.0.0.1:$broker_port/" \
     -e "s/127\.0\.0\.1:11883/127.0.0.1:$tcp_port/" \
-    -e "s/127\.0\.0\.1:9100/127.0.0.1:$admin_port/" deploy/examples/gw.yaml > "$work/gw.yaml"
+    -e "s/127\.0\.0\.1:9100/127.0.0.1:$admin_port/" \
+    -e "s/127\.0\.0\.1:14567/127.0.0.1:$quic_port/" deploy/examples/gw.yaml > "$work/gw.yaml"
+# A self-signed certificate for localhost: development only (the example's tls/dev.*).
+./build/src/app/mqttd-gw --dev-cert "$work/tls" > /dev/null
 
 pids=()
 cleanup() {
@@ -57,13 +74,34 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 
+cli=./build/tools/mqttd-cli
+quic_opts="-h 127.0.0.1 -p $quic_port --cafile $work/tls/dev.crt"
+for _ in $(seq 1 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$admin_port") 2>/dev/null && \
+     [ "$(exec 3<>"/dev/tcp/127.0.0.1/$admin_port"; printf 'GET /readyz HTTP/1.0\r\n\r\n' >&3; head -c 12 <&3 | tail -c 3)" = "200" ]; then
+    break
+  fi
+  sleep 0.1
+done
+echo
+echo "demo: an MQTT round trip over QUIC through the gateway (mqttd-cli sub, then pub):"
+$cli sub $quic_opts -t demo/quic -q 1 -C 1 -v -W 10 &
+sub_pid=$!
+sleep 0.5
+$cli pub $quic_opts -t demo/quic -q 1 -m "hello over QUIC"
+wait "$sub_pid" || echo "demo: the QUIC round trip did not complete (see the log above)"
+
 cat <<MSG
 
-mqttd-gw is running: clients -> 127.0.0.1:$tcp_port (gateway, TCP) -> 127.0.0.1:$broker_port (Mosquitto)
+mqttd-gw is running in front of Mosquitto (127.0.0.1:$broker_port):
+  QUIC  127.0.0.1:$quic_port (UDP, ALPN mqtt, certificate $work/tls/dev.crt)
+  TCP   127.0.0.1:$tcp_port
 (config: $work/gw.yaml, rendered from deploy/examples/gw.yaml)
 
-  subscribe through the gateway:  mosquitto_sub -h 127.0.0.1 -p $tcp_port -t 'demo/#' -v
-  publish through the gateway:    mosquitto_pub -h 127.0.0.1 -p $tcp_port -t demo/hello -m 'hi' -q 1
+  over QUIC:  $cli sub $quic_opts -t 'demo/#' -v
+              $cli pub $quic_opts -t demo/hello -m hi -q 1
+  over TCP:   mosquitto_sub -h 127.0.0.1 -p $tcp_port -t 'demo/#' -v
+              mosquitto_pub -h 127.0.0.1 -p $tcp_port -t demo/hello -m 'hi' -q 1
   health / readiness:             curl -s http://127.0.0.1:$admin_port/readyz
   metrics / connections:          curl -s http://127.0.0.1:$admin_port/metrics
                                   curl -s http://127.0.0.1:$admin_port/connections
