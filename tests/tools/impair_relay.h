@@ -15,9 +15,11 @@
 
 #include "impair_options.h"
 #include "link_impairment.h"
-#include "unique_fd.h"
+#include "core/unique_fd.h"
 
 namespace udp_impair {
+
+using mqttd::UniqueFd;
 
 // Counters for one direction; "up" is client -> target, "down" is target -> client.
 struct DirectionStats {

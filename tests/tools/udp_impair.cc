@@ -11,7 +11,7 @@
 
 #include "impair_options.h"
 #include "impair_relay.h"
-#include "unique_fd.h"
+#include "core/unique_fd.h"
 
 namespace udp_impair {
 namespace {

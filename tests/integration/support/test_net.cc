@@ -36,27 +36,23 @@ bool waitReadable(int fd, std::chrono::steady_clock::time_point deadline) {
   return poll(&pfd, 1, static_cast<int>(std::max<int64_t>(0, left.count()))) > 0;
 }
 
+// Binds a socket of `type` to 127.0.0.1:0 and returns the port the kernel chose.
+uint16_t freePort(int type) {
+  int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  sockaddr_in sin = loopback(0);
+  (void)bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+  socklen_t len = sizeof sin;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
+  close(fd);
+  return ntohs(sin.sin_port);
+}
+
 }  // namespace
 
-uint16_t freeTcpPort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sin = loopback(0);
-  (void)bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
-  socklen_t len = sizeof sin;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
-  close(fd);
-  return ntohs(sin.sin_port);
-}
+uint16_t freeTcpPort() { return freePort(SOCK_STREAM); }
+uint16_t freeUdpPort() { return freePort(SOCK_DGRAM); }
 
-uint16_t freeUdpPort() {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sin = loopback(0);
-  (void)bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
-  socklen_t len = sizeof sin;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
-  close(fd);
-  return ntohs(sin.sin_port);
-}
+
 
 UdpProbe::UdpProbe() {
   fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

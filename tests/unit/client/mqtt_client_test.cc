@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../mqtt/test_bytes.h"
+
 #include <string>
 #include <vector>
 
@@ -14,24 +16,7 @@ namespace {
 using mqtt::PacketType;
 using mqtt::ProtocolVersion;
 
-std::vector<uint8_t> hex(std::string_view text) {
-  std::vector<uint8_t> out;
-  int nibble = -1;
-  for (char c : text) {
-    int v = -1;
-    if (c >= '0' && c <= '9') v = c - '0';
-    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    if (v < 0) continue;
-    if (nibble < 0) {
-      nibble = v;
-    } else {
-      out.push_back(static_cast<uint8_t>(nibble << 4 | v));
-      nibble = -1;
-    }
-  }
-  return out;
-}
+using mqtt::testing::hex;
 
 class FakeTransport final : public ClientTransport {
  public:
