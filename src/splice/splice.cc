@@ -90,7 +90,11 @@ void Splice::onStreamWritable() {
 
 void Splice::onStreamClosed(StreamError why) {
   if (state_ == State::kDone) return;
-  if (state_ == State::kOpen) context_.metrics.addError(ErrorKind::kClientReset);
+  if (state_ == State::kClosing) {  // the client ended the close we started: keep our reason
+    finishSplice(close_reason_.c_str());
+    return;
+  }
+  context_.metrics.addError(ErrorKind::kClientReset);
   finishSplice(why == StreamError::kReset ? "client reset" : "client transport lost");
 }
 

@@ -1,5 +1,7 @@
 // mqttd-cli, the project's own client (ngtcp2 + GnuTLS on the client side), against the real
 // gateway and a real Mosquitto: QUIC and TCP, MQTT 3.1.1 and 5.0, trust and refusal.
+#include <signal.h>
+
 #include <thread>
 
 #include "support/gateway_fixture.h"
@@ -93,6 +95,23 @@ TEST_F(CliTest, BrokerDownIsReportedLikeMosquittoPub) {
   auto [rc, out] = run(quic({"pub", "-t", "x", "-m", "y"}));
   EXPECT_EQ(rc, 4);
   EXPECT_NE(out.find("Connection Refused: server unavailable"), std::string::npos) << out;
+}
+
+// SIGTERM with an MQTT 5 client on QUIC: after drain_timeout it is told the server is shutting
+// down, the connection closes, and the gateway exits 0.
+TEST_F(CliTest, SigtermDrainsQuicClientsThenExitsZero) {
+  ASSERT_NO_FATAL_FAILURE(startAll("drain_timeout: 1s\n"));
+  ChildProcess sub(quic({"sub", "-t", "drain/#", "-q", "1", "-V", "5", "-W", "60"}));
+  const auto deadline = std::chrono::steady_clock::now() + seconds(15);
+  while (httpGet(gateway_->adminPort(), "/connections").body.find("\"protocol_version\":5") ==
+             std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  gateway_->process().signal(SIGTERM);
+  EXPECT_EQ(gateway_->process().wait(seconds(15)), 0);
+  const auto status = sub.wait(seconds(10));
+  ASSERT_TRUE(status.has_value()) << "mqttd-cli still running after the gateway left";
+  EXPECT_NE(gateway_->log().find("gateway shutting down"), std::string::npos) << gateway_->log();
 }
 
 }  // namespace

@@ -209,6 +209,25 @@ TEST_F(QuicTest, VanishedClientIsCleanedUpWithItsUpstreamAtIdleTimeout) {
   EXPECT_NE(gateway_->log().find("client transport lost"), std::string::npos);
 }
 
+// The broker dies under an open QUIC session: the stream ends and the connection closes with
+// EMQX's application code 1 ("upstream connection lost"); the gateway serves the next client.
+TEST_F(QuicTest, BrokerKilledMidSessionClosesTheQuicConnection) {
+  ASSERT_NO_FATAL_FAILURE(startAll());
+  ChildProcess sub(client({"-k", "0", "sub", "-t", "doomed", "-q", "1", "-C", "1", "-W", "60"}));
+  ASSERT_TRUE(sub.waitForLine("subscribed", seconds(15)));
+  broker_->kill();
+  const auto status = sub.wait(seconds(10));
+  ASSERT_TRUE(status.has_value()) << "the QUIC client did not notice the broker's death";
+  EXPECT_EQ(*status, 2);
+  const std::string out = sub.readAll(seconds(2));
+  EXPECT_TRUE(out.find("0x1") != std::string::npos || out.find("EOF") != std::string::npos)
+      << out;
+  ASSERT_EQ(httpGet(gateway_->adminPort(), "/healthz").status, 200);
+  auto [rc, refused] = run(client({"pub", "-t", "x", "-m", "y"}));
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(refused.find("CONNACK return code 3"), std::string::npos) << refused;
+}
+
 // A lossy, reordering link (user-space relay, seeded): QoS 1 loses and duplicates nothing.
 TEST_F(QuicTest, LossyReorderingLinkLosesAndDuplicatesNothing) {
   ASSERT_NO_FATAL_FAILURE(startAll());
