@@ -59,6 +59,7 @@ class Ngtcp2Engine final : private Ngtcp2SessionHost {
   // Ngtcp2SessionHost
   void sendPacket(std::span<const uint8_t> data, const SocketAddress& peer,
                   const SocketAddress& local, uint8_t ecn, size_t gso_size) override;
+  uint8_t* txBuffer() override { return tx_.get(); }
   ngtcp2_cid newConnectionId() override { return cids_.generate(); }
   bool associate(const ngtcp2_cid& cid, Ngtcp2Session& session) override;
   void dissociate(const ngtcp2_cid& cid) override;
@@ -77,6 +78,7 @@ class Ngtcp2Engine final : private Ngtcp2SessionHost {
   const QuicListenerConfig config_;
   std::unique_ptr<TlsServerContext> tls_;
   ConnectionIdGenerator cids_;
+  std::unique_ptr<uint8_t[]> tx_ = std::make_unique<uint8_t[]>(kTxBufferSize);
   std::array<uint8_t, 32> secret_{};  // tokens and stateless reset tokens; random per process
   RateLimiter reply_limiter_{200, 400};  // Retry, stateless close/reset: replies per second
   std::map<Ngtcp2Session*, std::unique_ptr<Ngtcp2Session>> sessions_;  // owned

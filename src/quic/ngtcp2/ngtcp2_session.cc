@@ -13,7 +13,6 @@
 namespace mqttd {
 namespace {
 
-constexpr size_t kTxSize = 64 * 1024;        // one GSO batch at most
 constexpr size_t kMaxPacketsPerBatch = 16;   // datagrams per sendmsg
 constexpr size_t kMaxStreamVecs = 16;        // ngtcp2_vec per writev_stream call
 
@@ -96,8 +95,7 @@ Ngtcp2Session::Ngtcp2Session(EventLoop& loop, Ngtcp2SessionHost& host,
     : loop_(loop),
       host_(host),
       config_(config),
-      timer_(loop, [this] { onTimer(); }),
-      tx_(std::make_unique<uint8_t[]>(kTxSize)) {
+      timer_(loop, [this] { onTimer(); }) {
   ngtcp2_connection_close_error_default(&last_error_);
 }
 
@@ -391,13 +389,14 @@ void Ngtcp2Session::writePackets() {
   const size_t max_udp = ngtcp2_conn_get_max_tx_udp_payload_size(conn_);
   const size_t quantum = ngtcp2_conn_get_send_quantum(conn_);
   const size_t max_packets =
-      std::max<size_t>(1, std::min({kMaxPacketsPerBatch, kTxSize / max_udp, quantum / max_udp}));
+      std::max<size_t>(1, std::min({kMaxPacketsPerBatch, kTxBufferSize / max_udp, quantum / max_udp}));
   ngtcp2_path_storage ps, batch_ps;
   ngtcp2_path_storage_zero(&ps);
   ngtcp2_path_storage_zero(&batch_ps);
   uint8_t batch_ecn = 0;
   size_t len = 0, gso = 0, packets = 0;
   std::array<iovec, kMaxStreamVecs> vecs;
+  uint8_t* const tx = host_.txBuffer();
 
   for (;;) {
     QuicStream* stream = nextStreamToWrite();
@@ -417,7 +416,7 @@ void Ngtcp2Session::writePackets() {
     }
     ngtcp2_pkt_info info{};
     ngtcp2_ssize accepted = -1;
-    const ngtcp2_ssize n = ngtcp2_conn_writev_stream(conn_, &ps.path, &info, tx_.get() + len,
+    const ngtcp2_ssize n = ngtcp2_conn_writev_stream(conn_, &ps.path, &info, tx + len,
                                                      max_udp, &accepted, flags, stream_id,
                                                      reinterpret_cast<const ngtcp2_vec*>(vecs.data()),
                                                      nvecs, ts);
@@ -446,8 +445,8 @@ void Ngtcp2Session::writePackets() {
     if (packets > 0 && (!ngtcp2_path_eq(&batch_ps.path, &ps.path) || info.ecn != batch_ecn ||
                         static_cast<size_t>(n) > gso)) {
       // This packet cannot join the batch: send the batch, start a new one with it.
-      flush(tx_.get(), len, gso, batch_ps.path, batch_ecn);
-      std::memmove(tx_.get(), tx_.get() + len, static_cast<size_t>(n));
+      flush(tx, len, gso, batch_ps.path, batch_ecn);
+      std::memmove(tx, tx + len, static_cast<size_t>(n));
       len = 0;
       packets = 0;
     }
@@ -460,13 +459,13 @@ void Ngtcp2Session::writePackets() {
     ++packets;
     if (packets == max_packets || static_cast<size_t>(n) < gso) {
       const bool full = packets == max_packets;
-      flush(tx_.get(), len, gso, batch_ps.path, batch_ecn);
+      flush(tx, len, gso, batch_ps.path, batch_ecn);
       len = 0;
       packets = 0;
       if (full) break;  // one send quantum per wake-up; pacing brings us back (armTimer)
     }
   }
-  if (len > 0) flush(tx_.get(), len, gso, batch_ps.path, batch_ecn);
+  if (len > 0) flush(tx, len, gso, batch_ps.path, batch_ecn);
   ngtcp2_conn_update_pkt_tx_time(conn_, ts);
   armTimer();
 }

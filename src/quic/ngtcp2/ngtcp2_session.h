@@ -115,7 +115,6 @@ class Ngtcp2Session final : public QuicSession, private QuicStreamHost {
   std::map<int64_t, QuicStream*> streams_;              // borrowed: owned by the splices
   std::map<int64_t, std::unique_ptr<Splice>> splices_;  // owned
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for deferred calls
-  std::unique_ptr<uint8_t[]> tx_;                                // write buffer, kTxSize bytes
 };
 
 }  // namespace mqttd

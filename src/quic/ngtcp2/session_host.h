@@ -14,11 +14,17 @@ namespace mqttd {
 
 class Ngtcp2Session;
 
+// Bytes of the buffer one write burst of a session fills (a GSO batch at most).
+inline constexpr size_t kTxBufferSize = 64 * 1024;
+
 class Ngtcp2SessionHost {
  public:
   // Sends one datagram, or several of `gso_size` bytes each when gso_size > 0.
   virtual void sendPacket(std::span<const uint8_t> data, const SocketAddress& peer,
                           const SocketAddress& local, uint8_t ecn, size_t gso_size) = 0;
+  // The engine's one write buffer (kTxBufferSize bytes), shared by its sessions: a burst is
+  // written and sent before the next session writes, so idle connections hold none.
+  virtual uint8_t* txBuffer() = 0;
   virtual ngtcp2_cid newConnectionId() = 0;
   // Routes `cid` to `session` (false: taken).
   virtual bool associate(const ngtcp2_cid& cid, Ngtcp2Session& session) = 0;
