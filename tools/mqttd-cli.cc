@@ -280,7 +280,7 @@ class Cli {
       q.tls.server_name = o_.host;
       q.tls.ca_file = o_.cafile;
       q.tls.insecure = o_.insecure;
-      q.debug_log = false;
+      q.debug_log = std::getenv("MQTTD_NGTCP2_DEBUG") != nullptr;
       transport_ = std::make_unique<QuicClientConnection>(loop_, std::move(q));
     } else {
       transport_ = std::make_unique<TcpClientTransport>(loop_);

@@ -134,9 +134,13 @@ Result<void, std::string> QuicClientConnection::connect(const SocketAddress& pee
                                                         Callbacks callbacks) {
   if (state_ != State::kIdle) return fail(std::string("connect() called twice"));
   peer_ = peer;
-  auto ctx = TlsClientContext::create(options_.tls);
-  if (!ctx) return fail(ctx.error());
-  tls_context_ = std::move(ctx).value();
+  if (options_.tls_context) {
+    tls_context_ = options_.tls_context;
+  } else {
+    auto ctx = TlsClientContext::create(options_.tls);
+    if (!ctx) return fail(ctx.error());
+    tls_context_ = std::move(ctx).value();
+  }
   auto sock = UdpSocket::openFor(peer_, options_.udp);
   if (!sock) return fail(sock.error());
   socket_ = std::move(sock).value();
@@ -487,9 +491,14 @@ bool QuicClientConnection::writePackets() {
       len = 0;
       burst_end = false;
       if (blocked_len_ > 0 || pkts >= max_pkts) {
-        // Pacing (RFC 9002 §7.7): the rest of the data goes at the next expiry.
+        // One send quantum per wake-up. Write again on the next loop turn: ngtcp2 paces
+        // (RFC 9002 §7.7) by writing nothing until its expiry; relying on the timer alone
+        // stalls the handshake flight, which has no pacing deadline, for an ack delay.
         ngtcp2_conn_update_pkt_tx_time(conn_, ts);
-        if (blocked_len_ == 0) updateTimer();
+        if (blocked_len_ == 0) {
+          updateTimer();
+          write_soon_.start(std::chrono::nanoseconds(0));
+        }
         return true;
       }
     }

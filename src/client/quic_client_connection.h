@@ -25,6 +25,9 @@ class QuicClientConnection final : public ClientTransport {
  public:
   struct Options {
     TlsClientOptions tls;
+    // Credentials (trust store) to share between connections; nullptr: load them for this one.
+    // Loading the system store costs ~25 ms, which many connections should pay once.
+    std::shared_ptr<const TlsClientContext> tls_context;
     // RFC 9000 §10.1 max_idle_timeout we advertise; the smaller of both sides applies.
     std::chrono::milliseconds idle_timeout{30'000};
     std::chrono::milliseconds handshake_timeout{10'000};  // whole handshake, then give up
@@ -105,7 +108,7 @@ class QuicClientConnection final : public ClientTransport {
   SocketAddress peer_;
   SocketAddress local_;  // the path's local address, as ngtcp2 knows it
 
-  std::unique_ptr<TlsClientContext> tls_context_;
+  std::shared_ptr<const TlsClientContext> tls_context_;
   TlsClientSession tls_;
   ngtcp2_crypto_conn_ref conn_ref_{};
   ngtcp2_conn* conn_ = nullptr;  // owned; deleted in the destructor

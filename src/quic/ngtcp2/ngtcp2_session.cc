@@ -462,7 +462,16 @@ void Ngtcp2Session::writePackets() {
       flush(tx, len, gso, batch_ps.path, batch_ecn);
       len = 0;
       packets = 0;
-      if (full) break;  // one send quantum per wake-up; pacing brings us back (armTimer)
+      if (full) {
+        // One send quantum per wake-up, then the loop gets a turn. Come back at once: if pacing
+        // wants a pause ngtcp2 writes nothing then and the timer (expiry) brings us back; during
+        // the handshake there is no pacing deadline, and waiting for the next timer would stall
+        // the rest of the server's flight for an ack delay (~25 ms).
+        ngtcp2_conn_update_pkt_tx_time(conn_, ts);
+        armTimer();
+        streamWantsWrite();
+        return;
+      }
     }
   }
   if (len > 0) flush(tx, len, gso, batch_ps.path, batch_ecn);
