@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "client/host_address.h"
 #include "client/mqtt_client.h"
 #include "client/quic_client_connection.h"
 #include "client/tcp_client_transport.h"
@@ -213,27 +214,6 @@ std::optional<std::string> parseArgs(int argc, char** argv, CliOptions& o) {
   return std::nullopt;
 }
 
-// Resolves HOST:PORT, IPv4 first (mosquitto_pub -h localhost reaches 127.0.0.1 listeners).
-Result<SocketAddress, std::string> resolve(const std::string& host, uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  addrinfo* res = nullptr;
-  const std::string service = std::to_string(port);
-  if (int rv = getaddrinfo(host.c_str(), service.c_str(), &hints, &res); rv != 0) {
-    return fail("cannot resolve '" + host + "': " + gai_strerror(rv));
-  }
-  std::optional<SocketAddress> v4;
-  std::optional<SocketAddress> any;
-  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-    SocketAddress a(ai->ai_addr, ai->ai_addrlen);
-    if (!any) any = a;
-    if (ai->ai_family == AF_INET && !v4) v4 = a;
-  }
-  freeaddrinfo(res);
-  if (!any) return fail("no address for '" + host + "'");
-  return v4 ? *v4 : *any;
-}
 
 int exitCodeFor(const MqttClose& c) {
   switch (c.reason) {
@@ -269,7 +249,7 @@ class Cli {
   int run() {
     if (o_.debug) Log::configure(LogLevel::kDebug, LogFormat::kText);
     if (o_.publish && !loadPayload()) return kExitError;
-    auto peer = resolve(o_.host, *o_.port);
+    auto peer = client::resolveHost(o_.host, *o_.port);
     if (!peer) {
       std::cerr << "Error: " << peer.error() << "\n";
       return kExitError;

@@ -1,5 +1,7 @@
 #include "bench/bench_run.h"
 
+#include "client/host_address.h"
+
 #include <netdb.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -21,27 +23,6 @@ constexpr uint32_t kDialsPerWake = 100;
 // Once stopping: how long DISCONNECTs (and QUIC closes) get before the loop is ended anyway.
 constexpr auto kStopLinger = std::chrono::seconds(3);
 
-// Resolves HOST:PORT, IPv4 first (like mqttd-cli).
-Result<SocketAddress, std::string> resolve(const std::string& host, uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  addrinfo* res = nullptr;
-  const std::string service = std::to_string(port);
-  if (int rv = getaddrinfo(host.c_str(), service.c_str(), &hints, &res); rv != 0) {
-    return fail("cannot resolve '" + host + "': " + gai_strerror(rv));
-  }
-  std::optional<SocketAddress> v4;
-  std::optional<SocketAddress> any;
-  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-    SocketAddress a(ai->ai_addr, ai->ai_addrlen);
-    if (!any) any = a;
-    if (ai->ai_family == AF_INET && !v4) v4 = a;
-  }
-  freeaddrinfo(res);
-  if (!any) return fail("no address for '" + host + "'");
-  return v4 ? *v4 : *any;
-}
 
 // "850us", "1.25ms", "2.50s".
 std::string formatMicros(uint64_t us) {
@@ -95,7 +76,7 @@ BenchRun::~BenchRun() {
 
 int BenchRun::run() {
   for (const auto& w : options_.warnings) std::cerr << "Warning: " << w << "\n";
-  auto peer = resolve(options_.host, *options_.port);
+  auto peer = client::resolveHost(options_.host, *options_.port);
   if (!peer) {
     std::cerr << "Error: " << peer.error() << "\n";
     return kBenchUsage;
