@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "quic/pacing.h"
 #include "core/clock.h"
 #include "core/log.h"
 
@@ -463,7 +464,7 @@ bool QuicClientConnection::writePackets() {
     }
     if (nwrite == 0) {  // nothing more (or congestion limited)
       if (len > 0 && !flush(len, segment)) return false;
-      updatePacing(ts);
+      updatePacing(conn_, ts);
       return true;
     }
     const auto n = static_cast<size_t>(nwrite);
@@ -474,7 +475,7 @@ bool QuicClientConnection::writePackets() {
       // Cannot join the burst: send the burst, then start a new one with this packet.
       if (!flush(len, segment)) return false;
       if (blocked_len_ > 0) {  // the socket is full; this packet is lost, recovery resends it
-        updatePacing(ts);
+        updatePacing(conn_, ts);
         return true;
       }
       std::memmove(tx_.data(), tx_.data() + len, n);
@@ -494,7 +495,7 @@ bool QuicClientConnection::writePackets() {
         // One send quantum per wake-up. Write again on the next loop turn: ngtcp2 paces
         // (RFC 9002 §7.7) by writing nothing until its expiry; relying on the timer alone
         // stalls the handshake flight, which has no pacing deadline, for an ack delay.
-        updatePacing(ts);
+        updatePacing(conn_, ts);
         if (blocked_len_ == 0) {
           updateTimer();
           write_soon_.start(std::chrono::nanoseconds(0));
@@ -523,21 +524,6 @@ bool QuicClientConnection::flush(size_t len, size_t segment) {
       return true;
   }
   return true;
-}
-
-void QuicClientConnection::updatePacing(ngtcp2_tstamp ts) {
-  // ngtcp2 0.12.1 derives the pacing rate from cwnd / smoothed_rtt, and before the first RTT
-  // sample smoothed_rtt is the 333 ms initial RTT (RFC 9002 §6.2.2). Our 1200-byte Initial
-  // would then set the next send time ~25 ms ahead, and while the handshake is in progress
-  // a paced client writes nothing but ACKs: the TLS Finished and the first stream data
-  // would wait for that deadline (or a PTO) although the server answered within a
-  // millisecond. Fixed upstream in ngtcp2 0.14 ("Use 1ms as initial srtt when calculating
-  // pacing rate"); here, do not start the pacer until an RTT sample exists. The bytes
-  // written so far stay counted and are paced at the measured rate by the next update.
-  ngtcp2_conn_stat cstat;
-  ngtcp2_conn_get_conn_stat(conn_, &cstat);
-  if (cstat.first_rtt_sample_ts == UINT64_MAX) return;
-  ngtcp2_conn_update_pkt_tx_time(conn_, ts);
 }
 
 void QuicClientConnection::updateTimer() {

@@ -85,8 +85,6 @@ class QuicClientConnection final : public ClientTransport {
   bool writePackets();
   // Sends `len` bytes of packets of `segment` bytes each from tx_; false on a hard error.
   bool flush(size_t len, size_t segment);
-  // ngtcp2_conn_update_pkt_tx_time, except before the first RTT sample (see the .cc).
-  void updatePacing(ngtcp2_tstamp ts);
   void updateTimer();
   void deliverEvents();
   // Handles a fatal ngtcp2 error from read_pkt / writev_stream / handle_expiry.

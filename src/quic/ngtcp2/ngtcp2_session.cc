@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "quic/pacing.h"
 
 namespace mqttd {
 namespace {
@@ -467,7 +468,7 @@ void Ngtcp2Session::writePackets() {
         // wants a pause ngtcp2 writes nothing then and the timer (expiry) brings us back; during
         // the handshake there is no pacing deadline, and waiting for the next timer would stall
         // the rest of the server's flight for an ack delay (~25 ms).
-        updatePacing(ts);
+        updatePacing(conn_, ts);
         armTimer();
         streamWantsWrite();
         return;
@@ -475,21 +476,8 @@ void Ngtcp2Session::writePackets() {
     }
   }
   if (len > 0) flush(tx, len, gso, batch_ps.path, batch_ecn);
-  updatePacing(ts);
+  updatePacing(conn_, ts);
   armTimer();
-}
-
-void Ngtcp2Session::updatePacing(uint64_t ts) {
-  // ngtcp2 0.12.1 paces at cwnd / smoothed_rtt, and before the first RTT sample smoothed_rtt is
-  // the 333 ms initial RTT (RFC 9002 §6.2.2): our first flight would push the next send ~25 ms
-  // ahead, and a paced server in the handshake then sends nothing but ACKs, holding back
-  // HANDSHAKE_DONE and the CONNACK (fixed upstream in ngtcp2 0.14: "Use 1ms as initial srtt
-  // when calculating pacing rate"). Start the pacer once an RTT sample exists; the bytes sent
-  // so far stay counted and are paced at the measured rate by the next update.
-  ngtcp2_conn_stat stat;
-  ngtcp2_conn_get_conn_stat(conn_, &stat);
-  if (stat.first_rtt_sample_ts == UINT64_MAX) return;
-  ngtcp2_conn_update_pkt_tx_time(conn_, ts);
 }
 
 void Ngtcp2Session::flush(const uint8_t* data, size_t len, size_t gso, const ngtcp2_path& path,

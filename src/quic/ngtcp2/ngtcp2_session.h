@@ -80,8 +80,6 @@ class Ngtcp2Session final : public QuicSession, private QuicStreamHost {
   std::string peerAddress() const override { return peer_.toString(); }
 
   void writePackets();
-  // ngtcp2_conn_update_pkt_tx_time, except before the first RTT sample (see the .cc).
-  void updatePacing(uint64_t ts);
   void flush(const uint8_t* data, size_t len, size_t gso, const ngtcp2_path& path, uint8_t ecn);
   QuicStream* nextStreamToWrite();
   void armTimer();
