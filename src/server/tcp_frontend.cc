@@ -49,10 +49,7 @@ void TcpFrontend::shutdownAll() {
 }
 
 void TcpFrontend::appendJson(std::string& out) const {
-  for (const auto& [id, splice] : splices_) {
-    if (out.size() > 1) out += ',';
-    out += splice->toJson();
-  }
+  for (const auto& [id, splice] : splices_) splice->appendJsonTo(out);
 }
 
 }  // namespace mqttd

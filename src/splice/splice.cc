@@ -300,6 +300,11 @@ void Splice::finishSplice(const char* reason) {
   on_done_(*this);
 }
 
+void Splice::appendJsonTo(std::string& array) const {
+  if (!array.empty() && array.back() != '[') array += ',';
+  array += toJson();
+}
+
 std::string Splice::toJson() const {
   const auto age = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::steady_clock::now() - opened_at_)

@@ -54,6 +54,9 @@ class Splice final : private ByteStream::Observer, private UpstreamConnection::O
   bool done() const { return state_ == State::kDone; }
   // One JSON object for /connections.
   std::string toJson() const;
+  // Appends toJson() to the JSON array being built in `array` (opened with '['), with a comma
+  // before it unless it is the first element.
+  void appendJsonTo(std::string& array) const;
 
  private:
   enum class State {

@@ -574,10 +574,7 @@ void Ngtcp2Session::finish(const char* why) {
 }
 
 void Ngtcp2Session::appendJson(std::string& out) const {
-  for (const auto& [id, splice] : splices_) {
-    if (out.size() > 1) out += ',';
-    out += splice->toJson();
-  }
+  for (const auto& [id, splice] : splices_) splice->appendJsonTo(out);
 }
 
 }  // namespace mqttd
