@@ -28,6 +28,9 @@ class TlsServerContext {
   TlsServerContext() = default;
 
   gnutls_certificate_credentials_t credentials_ = nullptr;
+  // Parsed once and shared by every session (gnutls_priority_set_direct would parse the string
+  // and keep a private copy, ~8 kB, in each session).
+  gnutls_priority_t priority_ = nullptr;
   std::vector<std::string> alpn_;           // offered protocol ids, in preference order
   std::vector<gnutls_datum_t> alpn_datums_;  // views into alpn_
 };
