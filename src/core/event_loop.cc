@@ -45,6 +45,29 @@ void FdWatch::trampoline(int, short what, void* arg) {
   static_cast<FdWatch*>(arg)->callback_(what);
 }
 
+Deferred::Deferred(EventLoop& loop, std::function<void()> callback)
+    : callback_(std::move(callback)) {
+  reset(event_new(loop.base(), -1, 0, &Deferred::trampoline, this));
+}
+
+void Deferred::schedule() {
+  if (pending_) return;
+  pending_ = true;
+  event_active(get(), EV_TIMEOUT, 0);
+}
+
+void Deferred::cancel() {
+  if (!pending_) return;
+  pending_ = false;
+  event_del(get());
+}
+
+void Deferred::trampoline(int, short, void* arg) {
+  auto* self = static_cast<Deferred*>(arg);
+  self->pending_ = false;
+  self->callback_();
+}
+
 SignalWatch::SignalWatch(EventLoop& loop, int signum, std::function<void()> callback)
     : callback_(std::move(callback)) {
   reset(evsignal_new(loop.base(), signum, &SignalWatch::trampoline, this));
@@ -56,8 +79,16 @@ void SignalWatch::trampoline(int, short, void* arg) { static_cast<SignalWatch*>(
 EventLoop::EventLoop() {
   static const int threads_ready = evthread_use_pthreads();
   (void)threads_ready;
-  base_ = event_base_new();
-  if (base_ == nullptr) throw std::runtime_error("event_base_new failed");
+  // Precise timers: without this flag libevent's epoll backend sleeps in epoll_wait, whose
+  // timeout the kernel may round to its tick (4 ms with HZ=250, as on the machines here), so a
+  // 1 ms timer fired every 4 ms: ack delays, pacing and PTO timers, and the load generator's
+  // publish ticks, all ran late. With it, epoll uses a timerfd (microsecond resolution).
+  event_config* config = event_config_new();
+  if (config == nullptr) throw std::runtime_error("event_config_new failed");
+  event_config_set_flag(config, EVENT_BASE_FLAG_PRECISE_TIMER);
+  base_ = event_base_new_with_config(config);
+  event_config_free(config);
+  if (base_ == nullptr) throw std::runtime_error("event_base_new_with_config failed");
   wake_ = event_new(base_, -1, 0, &EventLoop::wakeTrampoline, this);
 }
 

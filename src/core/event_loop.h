@@ -57,6 +57,22 @@ class FdWatch : public Event {
   std::function<void(short)> callback_;
 };
 
+// Runs a callback later in the current loop iteration, after the callbacks already due, with no
+// system call (libevent's active queue). Scheduling it again before it ran is a no-op, so many
+// requests in one iteration coalesce into one run (e.g. one write for many appended packets).
+class Deferred : public Event {
+ public:
+  Deferred(EventLoop& loop, std::function<void()> callback);
+  void schedule();
+  void cancel();
+  bool pending() const { return pending_; }
+
+ private:
+  static void trampoline(int fd, short what, void* arg);
+  std::function<void()> callback_;
+  bool pending_ = false;
+};
+
 // Delivers a POSIX signal as a loop callback.
 class SignalWatch : public Event {
  public:

@@ -28,6 +28,35 @@ TEST(EventLoopTest, StoppedTimerDoesNotFire) {
   EXPECT_EQ(fired, 0);
 }
 
+TEST(EventLoopTest, DeferredRunsOnceForManySchedulesInOneIteration) {
+  EventLoop loop;
+  int ran = 0;
+  Deferred deferred(loop, [&] { ++ran; });
+  Timer kick(loop, [&] {
+    deferred.schedule();
+    deferred.schedule();
+    EXPECT_TRUE(deferred.pending());
+    EXPECT_EQ(ran, 0);  // not inside the scheduling callback
+  });
+  kick.start(std::chrono::milliseconds(0));
+  loop.run();
+  EXPECT_EQ(ran, 1);
+  EXPECT_FALSE(deferred.pending());
+}
+
+TEST(EventLoopTest, CancelledDeferredDoesNotRun) {
+  EventLoop loop;
+  int ran = 0;
+  Deferred deferred(loop, [&] { ++ran; });
+  deferred.schedule();
+  deferred.cancel();
+  loop.run();
+  EXPECT_EQ(ran, 0);
+  deferred.schedule();  // can be scheduled again after a cancel
+  loop.run();
+  EXPECT_EQ(ran, 1);
+}
+
 TEST(EventLoopTest, CallLaterFromAnotherThreadRunsOnLoop) {
   EventLoop loop;
   std::thread::id ran_on;
