@@ -1,12 +1,14 @@
 #include "net/buffered_socket.h"
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -14,6 +16,11 @@
 
 namespace mqttd {
 namespace {
+
+// One readv asks for at most this much; one wake-up reads at most kMaxReadPerWake, so a fast
+// sender cannot starve the other connections of the loop.
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kMaxReadPerWake = 64 * 1024;
 
 void setNoDelay(int fd) {
   int one = 1;
@@ -23,51 +30,72 @@ void setNoDelay(int fd) {
 }  // namespace
 
 BufferedSocket::BufferedSocket(EventLoop& loop, UniqueFd fd, Callbacks callbacks)
-    : callbacks_(std::move(callbacks)) {
-  evutil_make_socket_nonblocking(fd.get());
-  setNoDelay(fd.get());
-  bev_ = bufferevent_socket_new(loop.base(), fd.release(), BEV_OPT_CLOSE_ON_FREE);
-  bufferevent_setcb(bev_, &readTrampoline, &writeTrampoline, &eventTrampoline, this);
-  bufferevent_enable(bev_, EV_READ | EV_WRITE);
+    : BufferedSocket(loop, std::move(callbacks)) {
+  fd_ = std::move(fd);
+  evutil_make_socket_nonblocking(fd_.get());
+  setNoDelay(fd_.get());
+  watch();
+  setReading(true);
 }
 
 BufferedSocket::BufferedSocket(EventLoop& loop, Callbacks callbacks)
-    : callbacks_(std::move(callbacks)) {
-  bev_ = bufferevent_socket_new(loop.base(), -1, BEV_OPT_CLOSE_ON_FREE);
-  bufferevent_setcb(bev_, &readTrampoline, &writeTrampoline, &eventTrampoline, this);
+    : loop_(loop),
+      callbacks_(std::move(callbacks)),
+      in_(evbuffer_new()),
+      out_(evbuffer_new()),
+      flush_(loop, [this] { writeOut(); }) {
+  evbuffer_add_cb(in_, &BufferedSocket::inputChanged, this);
+  evbuffer_add_cb(out_, &BufferedSocket::outputChanged, this);
 }
 
 BufferedSocket::~BufferedSocket() {
-  if (bev_ != nullptr) bufferevent_free(bev_);
+  read_watch_.reset();
+  write_watch_.reset();
+  evbuffer_remove_cb(in_, &BufferedSocket::inputChanged, this);
+  evbuffer_remove_cb(out_, &BufferedSocket::outputChanged, this);
+  evbuffer_free(in_);
+  evbuffer_free(out_);
+}
+
+void BufferedSocket::watch() {
+  read_watch_ = std::make_unique<FdWatch>(loop_, fd_.get(), EV_READ, [this](short) { onReadable(); });
+  write_watch_ =
+      std::make_unique<FdWatch>(loop_, fd_.get(), EV_WRITE, [this](short) { onWritable(); });
 }
 
 bool BufferedSocket::connect(const SocketAddress& to) {
-  bufferevent_enable(bev_, EV_READ | EV_WRITE);
-  if (bufferevent_socket_connect(bev_, const_cast<sockaddr*>(to.get()),
-                                 static_cast<int>(to.size())) != 0) {
+  const int fd = ::socket(to.get()->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
     last_error_ = std::strerror(errno);
     return false;
   }
-  setNoDelay(fd());
+  fd_ = UniqueFd(fd);
+  if (::connect(fd, to.get(), static_cast<socklen_t>(to.size())) != 0 && errno != EINPROGRESS) {
+    last_error_ = std::strerror(errno);
+    return false;
+  }
+  setNoDelay(fd);
+  watch();
+  // Completion (or failure) shows as writability; kConnected is always reported from the loop.
+  connecting_ = true;
+  setWriting(true);
   return true;
 }
 
-evbuffer* BufferedSocket::input() const { return bufferevent_get_input(bev_); }
-evbuffer* BufferedSocket::output() const { return bufferevent_get_output(bev_); }
-size_t BufferedSocket::inputLength() const { return evbuffer_get_length(input()); }
-size_t BufferedSocket::outputLength() const { return evbuffer_get_length(output()); }
-int BufferedSocket::fd() const { return bufferevent_getfd(bev_); }
+evbuffer* BufferedSocket::input() const { return in_; }
+evbuffer* BufferedSocket::output() const { return out_; }
+size_t BufferedSocket::inputLength() const { return evbuffer_get_length(in_); }
+size_t BufferedSocket::outputLength() const { return evbuffer_get_length(out_); }
+int BufferedSocket::fd() const { return fd_.get(); }
 
 void BufferedSocket::setWatermarks(size_t read_high, size_t write_low) {
+  read_high_ = read_high;
   write_low_ = write_low;
-  bufferevent_setwatermark(bev_, EV_READ, 0, read_high);
-  bufferevent_setwatermark(bev_, EV_WRITE, write_low, 0);
+  updateReading();
 }
 
 void BufferedSocket::shutdownWrite() {
   shutdown_wanted_ = true;
-  // on_drained must also fire at zero so the FIN is not left waiting.
-  bufferevent_setwatermark(bev_, EV_WRITE, 0, 0);
   maybeSendFin();
 }
 
@@ -77,51 +105,162 @@ void BufferedSocket::setAbortiveClose() {
 }
 
 void BufferedSocket::closeNow() {
-  bufferevent_disable(bev_, EV_READ | EV_WRITE);
+  stop();
   if (fd() >= 0) (void)::shutdown(fd(), SHUT_RDWR);
   shutdown_sent_ = true;
 }
 
+void BufferedSocket::stop() {
+  stopped_ = true;
+  setReading(false);
+  setWriting(false);
+  flush_.cancel();
+}
+
+void BufferedSocket::setReading(bool on) {
+  if (on == reading_ || !read_watch_) return;
+  reading_ = on;
+  if (on) {
+    read_watch_->enable();
+  } else {
+    read_watch_->disable();
+  }
+}
+
+void BufferedSocket::setWriting(bool on) {
+  if (on == writing_ || !write_watch_) return;
+  writing_ = on;
+  if (on) {
+    write_watch_->enable();
+  } else {
+    write_watch_->disable();
+  }
+}
+
+// Reading pauses at the high-water mark and resumes when the consumer drains input() below it.
+void BufferedSocket::updateReading() {
+  if (stopped_ || eof_ || connecting_ || !read_watch_) return;
+  setReading(read_high_ == 0 || inputLength() < read_high_);
+}
+
+void BufferedSocket::inputChanged(evbuffer*, const evbuffer_cb_info* info, void* arg) {
+  auto* self = static_cast<BufferedSocket*>(arg);
+  if (info->n_deleted > 0 && !self->reading_) self->updateReading();
+}
+
+// Appends are written once per loop iteration: everything queued by the callbacks of this
+// iteration leaves in one writev (write coalescing), and a socket that is not blocked needs no
+// EV_WRITE registration (no epoll_ctl per write).
+void BufferedSocket::outputChanged(evbuffer*, const evbuffer_cb_info* info, void* arg) {
+  auto* self = static_cast<BufferedSocket*>(arg);
+  if (info->n_added > 0 && !self->writing_ && !self->stopped_ && self->fd() >= 0) {
+    self->flush_.schedule();
+  }
+}
+
+void BufferedSocket::onReadable() {
+  size_t total = 0;
+  bool eof = false;
+  while (total < kMaxReadPerWake) {
+    size_t want = kReadChunk;
+    if (read_high_ > 0) {
+      const size_t have = inputLength();
+      if (have >= read_high_) break;
+      want = std::min(want, read_high_ - have);
+    }
+    evbuffer_iovec vec[2];
+    const int n = evbuffer_reserve_space(in_, static_cast<ev_ssize_t>(want), vec, 2);
+    if (n <= 0) break;
+    iovec iov[2];
+    for (int i = 0; i < n; ++i) {
+      iov[i].iov_base = vec[i].iov_base;
+      iov[i].iov_len = std::min(vec[i].iov_len, want);
+      want -= iov[i].iov_len;
+    }
+    const ssize_t got = ::readv(fd(), iov, n);
+    if (got > 0) {
+      size_t left = static_cast<size_t>(got);
+      for (int i = 0; i < n; ++i) {
+        vec[i].iov_len = std::min(iov[i].iov_len, left);
+        left -= vec[i].iov_len;
+      }
+      (void)evbuffer_commit_space(in_, vec, n);
+      total += static_cast<size_t>(got);
+      if (static_cast<size_t>(got) < iov[0].iov_len + (n > 1 ? iov[1].iov_len : 0)) break;
+      continue;
+    }
+    (void)evbuffer_commit_space(in_, vec, 0);
+    if (got == 0) {
+      eof = true;
+      break;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    const int err = errno;
+    if (total > 0 && callbacks_.on_readable) callbacks_.on_readable();
+    if (!stopped_) fail(err);
+    return;
+  }
+  updateReading();
+  if (total > 0 && callbacks_.on_readable) callbacks_.on_readable();
+  if (eof && !stopped_ && !eof_) {
+    eof_ = true;
+    setReading(false);
+    if (callbacks_.on_event) callbacks_.on_event(Event::kEof);
+  }
+}
+
+void BufferedSocket::onWritable() {
+  if (connecting_) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err == EINPROGRESS) return;
+    connecting_ = false;
+    setWriting(false);
+    if (err != 0) {
+      fail(err);
+      return;
+    }
+    updateReading();
+    if (callbacks_.on_event) callbacks_.on_event(Event::kConnected);
+    if (stopped_) return;
+  }
+  writeOut();
+}
+
+void BufferedSocket::writeOut() {
+  if (stopped_ || connecting_ || fd() < 0) return;
+  bool wrote = false;
+  while (outputLength() > 0) {
+    const int n = evbuffer_write(out_, fd());
+    if (n > 0) {
+      wrote = true;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    fail(n < 0 ? errno : EPIPE);
+    return;
+  }
+  setWriting(outputLength() > 0);  // blocked: wait for EV_WRITE; drained: no registration
+  if (!wrote && !shutdown_wanted_) return;
+  maybeSendFin();
+  if (outputLength() <= write_low_ && callbacks_.on_drained) callbacks_.on_drained();
+}
+
 void BufferedSocket::maybeSendFin() {
-  if (!shutdown_wanted_ || shutdown_sent_ || outputLength() != 0 || fd() < 0) return;
+  if (!shutdown_wanted_ || shutdown_sent_ || outputLength() != 0 || fd() < 0 || connecting_) {
+    return;
+  }
   shutdown_sent_ = true;
   (void)::shutdown(fd(), SHUT_WR);
 }
 
-void BufferedSocket::readTrampoline(bufferevent*, void* arg) {
-  auto* self = static_cast<BufferedSocket*>(arg);
-  if (self->callbacks_.on_readable) self->callbacks_.on_readable();
-}
-
-void BufferedSocket::writeTrampoline(bufferevent*, void* arg) {
-  static_cast<BufferedSocket*>(arg)->onWrite();
-}
-
-void BufferedSocket::eventTrampoline(bufferevent*, short what, void* arg) {
-  static_cast<BufferedSocket*>(arg)->onEvent(what);
-}
-
-void BufferedSocket::onWrite() {
-  maybeSendFin();
-  if (callbacks_.on_drained) callbacks_.on_drained();
-}
-
-void BufferedSocket::onEvent(short what) {
-  if (what & BEV_EVENT_CONNECTED) {
-    setNoDelay(fd());
-    if (callbacks_.on_event) callbacks_.on_event(Event::kConnected);
-    return;
-  }
-  if (what & BEV_EVENT_ERROR) {
-    const int err = EVUTIL_SOCKET_ERROR();
-    last_error_ = err != 0 ? std::strerror(err) : "socket error";
-    bufferevent_disable(bev_, EV_READ | EV_WRITE);
-    if (callbacks_.on_event) callbacks_.on_event(Event::kError);
-    return;
-  }
-  if (what & BEV_EVENT_EOF) {
-    if (callbacks_.on_event) callbacks_.on_event(Event::kEof);
-  }
+void BufferedSocket::fail(int err) {
+  last_error_ = err != 0 ? std::strerror(err) : "socket error";
+  stop();
+  if (callbacks_.on_event) callbacks_.on_event(Event::kError);
 }
 
 }  // namespace mqttd

@@ -1,20 +1,24 @@
-// BufferedSocket: RAII around a libevent bufferevent on a non-blocking TCP socket, with
-// watermark-based backpressure and an orderly half-close.
+// BufferedSocket: a non-blocking TCP socket with libevent evbuffers for input and output,
+// watermark-based backpressure and an orderly half-close. Not a bufferevent: reads are plain
+// readv() calls (no FIONREAD ioctl before each), output is written once per loop iteration
+// (coalescing the packets queued by that iteration) and EV_WRITE is registered only while the
+// socket is blocked, so a message costs one read and at most one write system call.
 #pragma once
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
+
+#include "core/event_loop.h"
 
 #include "core/unique_fd.h"
 #include "net/socket_address.h"
 
-struct bufferevent;
 struct evbuffer;
+struct evbuffer_cb_info;
 
 namespace mqttd {
-
-class EventLoop;
 
 class BufferedSocket {
  public:
@@ -65,17 +69,35 @@ class BufferedSocket {
   const std::string& lastError() const { return last_error_; }
 
  private:
-  static void readTrampoline(bufferevent* bev, void* arg);
-  static void writeTrampoline(bufferevent* bev, void* arg);
-  static void eventTrampoline(bufferevent* bev, short what, void* arg);
-  void onWrite();
-  void onEvent(short what);
+  void watch();
+  void stop();
+  void setReading(bool on);
+  void setWriting(bool on);
+  void updateReading();
+  void onReadable();
+  void onWritable();
+  void writeOut();
   void maybeSendFin();
+  void fail(int err);
+  static void inputChanged(evbuffer* buf, const evbuffer_cb_info* info, void* arg);
+  static void outputChanged(evbuffer* buf, const evbuffer_cb_info* info, void* arg);
 
-  bufferevent* bev_ = nullptr;
+  EventLoop& loop_;
   Callbacks callbacks_;
-  size_t write_low_ = 0;          // bytes; on_drained threshold
-  bool shutdown_wanted_ = false;  // FIN once output() is empty
+  UniqueFd fd_;
+  evbuffer* in_;
+  evbuffer* out_;
+  std::unique_ptr<FdWatch> read_watch_;   // declared after fd_: removed before it closes
+  std::unique_ptr<FdWatch> write_watch_;
+  Deferred flush_;                        // writes output() at the end of the iteration
+  size_t read_high_ = 0;                  // bytes; 0: no limit
+  size_t write_low_ = 0;                  // bytes; on_drained threshold
+  bool reading_ = false;                  // EV_READ registered
+  bool writing_ = false;                  // EV_WRITE registered (connecting or blocked)
+  bool connecting_ = false;
+  bool eof_ = false;                      // the peer's FIN was read
+  bool stopped_ = false;                  // closeNow() or an error: no more I/O or callbacks
+  bool shutdown_wanted_ = false;          // FIN once output() is empty
   bool shutdown_sent_ = false;
   std::string last_error_;
 };
