@@ -1,5 +1,6 @@
 #include "bench/bench_client.h"
 
+#include <cstdlib>
 #include <algorithm>
 #include <chrono>
 
@@ -66,6 +67,7 @@ Result<void, std::string> BenchClient::start(const SocketAddress& peer) {
       shared_tls = std::move(ctx).value();
     }
     q.tls_context = shared_tls;
+    q.debug_log = std::getenv("MQTTD_NGTCP2_DEBUG") != nullptr;  // ngtcp2 log on stderr
     inner = std::make_unique<client::QuicClientConnection>(loop_, std::move(q));
   } else {
     inner = std::make_unique<client::TcpClientTransport>(loop_);
