@@ -59,6 +59,8 @@ class Ngtcp2Session final : public QuicSession, private QuicStreamHost {
   int onNewConnectionId(ngtcp2_cid* cid, uint8_t* token, size_t cidlen);
   int onRemoveConnectionId(const ngtcp2_cid* cid);
   int onHandshakeCompleted();
+  int onRecvCryptoData(ngtcp2_crypto_level level, uint64_t offset, const uint8_t* data,
+                       size_t len);
   ngtcp2_conn* conn() const { return conn_; }
 
  private:
@@ -90,13 +92,15 @@ class Ngtcp2Session final : public QuicSession, private QuicStreamHost {
   void finish(const char* why);
   void closeAllStreams(StreamError why);
   void onSpliceDone(int64_t stream_id, bool broker_lost);
+  void releaseTls();
   void notifyReadableStreams();
 
   EventLoop& loop_;
   Ngtcp2SessionHost& host_;
   const QuicListenerConfig& config_;
   ngtcp2_conn* conn_ = nullptr;
-  gnutls_session_t tls_ = nullptr;
+  gnutls_session_t tls_ = nullptr;  // freed once the handshake is done (releaseTls())
+  bool release_tls_ = false;         // the handshake completed: free tls_ after this read
   ngtcp2_crypto_conn_ref conn_ref_{};  // what GnuTLS's session pointer leads to
   ngtcp2_connection_close_error last_error_{};
   ngtcp2_cid scid_{};
