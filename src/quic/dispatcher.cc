@@ -31,7 +31,7 @@ void Dispatcher::onReadable() {
   while (handled < kMaxPerWakeup) {
     const size_t n = socket_.receive(kBatch, [this](const ReceivedDatagram& d) { dispatch(d); });
     handled += n;
-    if (n == 0 && !socket_.hasPending()) return;
+    if (n < kBatch && !socket_.hasPending()) return;  // the kernel queue is (most likely) empty
   }
   // More is waiting: let timers and TCP run, then continue.
   if (resume_scheduled_) return;
