@@ -38,6 +38,7 @@ std::string_view toString(QuicEvent event) {
     case QuicEvent::kConnectionRefused: return "connection_refused";
     case QuicEvent::kHandshakeFailed: return "handshake_failed";
     case QuicEvent::kRepliesRateLimited: return "replies_rate_limited";
+    case QuicEvent::kPathMigrated: return "path_migrated";
   }
   return "unknown";
 }

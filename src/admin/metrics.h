@@ -43,8 +43,9 @@ enum class QuicEvent : uint8_t {
   kConnectionRefused,       // new connections refused (draining or limits.max_connections)
   kHandshakeFailed,         // TLS handshake failures (wrong ALPN, bad certificate, ...)
   kRepliesRateLimited,      // replies to unknown traffic suppressed by the rate limiter
+  kPathMigrated,            // a connection moved to a new client address (migration, NAT rebinding)
 };
-inline constexpr size_t kQuicEventCount = 6;
+inline constexpr size_t kQuicEventCount = 7;
 std::string_view toString(QuicEvent event);
 
 class Metrics {

@@ -146,4 +146,20 @@ std::string SocketAddress::toString() const {
   return "-";
 }
 
+bool SocketAddress::operator==(const SocketAddress& other) const {
+  if (family() != other.family() || empty() != other.empty()) return false;
+  if (family() == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&storage_);
+    const auto* b = reinterpret_cast<const sockaddr_in*>(&other.storage_);
+    return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
+  }
+  if (family() == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&storage_);
+    const auto* b = reinterpret_cast<const sockaddr_in6*>(&other.storage_);
+    return a->sin6_port == b->sin6_port && a->sin6_scope_id == b->sin6_scope_id &&
+           std::memcmp(&a->sin6_addr, &b->sin6_addr, sizeof a->sin6_addr) == 0;
+  }
+  return len_ == other.len_ && std::memcmp(&storage_, &other.storage_, len_) == 0;
+}
+
 }  // namespace mqttd

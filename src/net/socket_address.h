@@ -39,6 +39,8 @@ class SocketAddress {
   bool overlaps(const SocketAddress& other) const;
   // "127.0.0.1:1883" or "[::1]:1883".
   std::string toString() const;
+  // Same family, IP address and port (IPv6 scope id included).
+  bool operator==(const SocketAddress& other) const;
 
  private:
   sockaddr_storage storage_{};  // sockaddr_in or sockaddr_in6

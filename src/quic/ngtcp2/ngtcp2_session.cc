@@ -241,7 +241,15 @@ void Ngtcp2Session::onDatagram(const ReceivedDatagram& datagram) {
     }
   }
   const ngtcp2_path* current = ngtcp2_conn_get_path(conn_);
-  peer_ = SocketAddress(current->remote.addr, current->remote.addrlen);
+  SocketAddress now_peer(current->remote.addr, current->remote.addrlen);
+  if (now_peer != peer_) {
+    // ngtcp2 moved the connection to a new, validated path (RFC 9000 §9): the client migrated
+    // or a NAT rebound it. The stream, its splice and the broker connection stay as they are.
+    host_.spliceContext().metrics.addQuicEvent(QuicEvent::kPathMigrated);
+    Log::info("QUIC connection moved to a new client address",
+              {{"from", peer_.toString()}, {"to", now_peer.toString()}});
+    peer_ = now_peer;
+  }
   local_ = SocketAddress(current->local.addr, current->local.addrlen);
   notifyReadableStreams();
   writePackets();

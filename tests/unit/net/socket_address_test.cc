@@ -35,6 +35,17 @@ TEST(SocketAddressTest, ParsesIpv4AndIpv6) {
   EXPECT_EQ(ok("[::ffff:10.0.0.1]:80").family(), AF_INET6);
 }
 
+TEST(SocketAddressTest, EqualityComparesFamilyAddressAndPort) {
+  auto a = SocketAddress::parse("127.0.0.1:1883").value();
+  EXPECT_TRUE(a == SocketAddress::parse("127.0.0.1:1883").value());
+  EXPECT_FALSE(a == SocketAddress::parse("127.0.0.1:1884").value());
+  EXPECT_FALSE(a == SocketAddress::parse("127.0.0.2:1883").value());
+  EXPECT_FALSE(a == SocketAddress::parse("[::1]:1883").value());
+  EXPECT_TRUE(SocketAddress::parse("[::1]:9").value() == SocketAddress::parse("[::1]:9").value());
+  EXPECT_FALSE(a == SocketAddress());
+  EXPECT_TRUE(SocketAddress() == SocketAddress());
+}
+
 TEST(SocketAddressTest, ToStringRoundTrips) {
   for (const char* text : {"127.0.0.1:1883", "0.0.0.0:0", "255.255.255.255:65535", "[::1]:1883",
                            "[::]:0", "[fe80::1]:8883", "[::ffff:10.0.0.1]:80"}) {
