@@ -66,6 +66,9 @@ struct CliOptions {
   bool quic = true;
   mqtt::ProtocolVersion version = mqtt::ProtocolVersion::kV311;
   bool debug = false;
+  long repeat = 1;          // pub --repeat: publish this many times
+  double repeat_delay = 0;  // pub --repeat-delay: seconds between publishes
+  long migrate_after = 0;   // --migrate-after: migrate after this many messages (0: never)
 };
 
 void usage(std::ostream& out) {
@@ -91,7 +94,12 @@ void usage(std::ostream& out) {
          "  --transport quic|tcp   (default quic)\n"
          "  --cafile FILE    trusted CA certificates (PEM); default: the system store\n"
          "  --insecure       do not verify the server certificate\n"
-         "  --alpn LIST      ALPN protocols to offer, comma separated (default mqtt)\n";
+         "  --alpn LIST      ALPN protocols to offer, comma separated (default mqtt)\n"
+         "  --repeat COUNT   pub: publish COUNT times, one after the other (QoS > 0: after the\n"
+         "                   previous one is acknowledged); '%n' in -m becomes 1..COUNT\n"
+         "  --repeat-delay SECONDS   pub: pause between repeated publishes (e.g. 0.01)\n"
+         "  --migrate-after N  quic: move the connection to a new local UDP port (active\n"
+         "                   migration, RFC 9000 §9) after N messages published or received\n";
 }
 
 std::optional<long> parseNumber(const std::string& text, long lo, long hi) {
@@ -195,6 +203,20 @@ std::optional<std::string> parseArgs(int argc, char** argv, CliOptions& o) {
         if (p.empty()) return bad("empty protocol name in '" + v + "'");
         o.alpn.push_back(p);
       }
+    } else if (a == "--repeat") {
+      auto n = number(1, 1L << 30);
+      if (!n) return bad("needs a positive count");
+      o.repeat = *n;
+    } else if (a == "--repeat-delay") {
+      char* end = nullptr;
+      if (!value(v)) return bad("needs a number of seconds");
+      o.repeat_delay = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || o.repeat_delay < 0 || o.repeat_delay > 3600)
+        return bad("needs a number of seconds, 0..3600");
+    } else if (a == "--migrate-after") {
+      auto n = number(1, 1L << 30);
+      if (!n) return bad("needs a positive number of messages");
+      o.migrate_after = *n;
     } else if (a == "--help") {
       usage(std::cout);
       std::exit(kExitOk);
@@ -208,6 +230,7 @@ std::optional<std::string> parseArgs(int argc, char** argv, CliOptions& o) {
     const int sources = (o.message ? 1 : 0) + (o.file ? 1 : 0) + (o.null_message ? 1 : 0);
     if (sources != 1) return "pub needs exactly one of -m, -f or -n";
   }
+  if (o.migrate_after > 0 && !o.quic) return "--migrate-after needs --transport quic";
   if (!o.port) o.port = o.quic ? 14567 : 1883;
   if (o.client_id.empty()) o.client_id = "mqttd-cli-" + std::to_string(getpid());
   if (o.alpn.empty()) o.alpn.push_back("mqtt");
@@ -261,7 +284,9 @@ class Cli {
       q.tls.ca_file = o_.cafile;
       q.tls.insecure = o_.insecure;
       q.debug_log = std::getenv("MQTTD_NGTCP2_DEBUG") != nullptr;
-      transport_ = std::make_unique<QuicClientConnection>(loop_, std::move(q));
+      auto quic = std::make_unique<QuicClientConnection>(loop_, std::move(q));
+      quic_ = quic.get();
+      transport_ = std::move(quic);
     } else {
       transport_ = std::make_unique<TcpClientTransport>(loop_);
     }
@@ -321,14 +346,7 @@ class Cli {
 
   void onConnected() {
     if (o_.publish) {
-      auto r = client_->publish(o_.topics.front(), payload_, o_.qos, o_.retain);
-      if (!r) {
-        std::cerr << "Error: " << r.error() << "\n";
-        exit_ = kExitError;
-        client_->disconnect();
-        return;
-      }
-      if (o_.qos == 0) client_->disconnect();  // DISCONNECT follows the PUBLISH in order
+      publishNext();
       return;
     }
     std::vector<std::pair<std::string, uint8_t>> filters;
@@ -340,12 +358,61 @@ class Cli {
     }
   }
 
+  // Publishes message number published_ + 1; QoS 0 goes on to the next one at once (or after
+  // --repeat-delay), QoS > 0 when the broker acknowledged it (onPublished).
+  void publishNext() {
+    ++published_;
+    std::vector<uint8_t> payload = payload_;
+    if (o_.repeat > 1 && o_.message) {
+      const std::string n = std::to_string(published_);
+      std::string text(payload.begin(), payload.end());
+      for (size_t at = text.find("%n"); at != std::string::npos; at = text.find("%n", at + n.size()))
+        text.replace(at, 2, n);
+      payload.assign(text.begin(), text.end());
+    }
+    auto r = client_->publish(o_.topics.front(), payload, o_.qos, o_.retain);
+    if (!r) {
+      std::cerr << "Error: " << r.error() << "\n";
+      exit_ = kExitError;
+      client_->disconnect();
+      return;
+    }
+    if (o_.qos == 0) afterMessage(published_);
+  }
+
+  // One message done (QoS 0 sent, QoS > 0 acknowledged): migrate if asked, then the next one
+  // or DISCONNECT (which follows the last PUBLISH in order).
+  void afterMessage(long done) {
+    maybeMigrate(done);
+    if (done >= o_.repeat) {
+      client_->disconnect();
+      return;
+    }
+    if (o_.repeat_delay > 0) {
+      if (!repeat_timer_) repeat_timer_ = std::make_unique<Timer>(loop_, [this] { publishNext(); });
+      repeat_timer_->start(std::chrono::nanoseconds(static_cast<int64_t>(o_.repeat_delay * 1e9)));
+    } else {
+      next_.schedule();  // from the loop: no recursion over thousands of QoS 0 messages
+    }
+  }
+
+  void maybeMigrate(long done) {
+    if (quic_ == nullptr || o_.migrate_after == 0 || done != o_.migrate_after) return;
+    if (auto r = quic_->migrate(); !r) {
+      std::cerr << "Warning: " << r.error() << "\n";
+      return;
+    }
+    if (o_.debug) std::cerr << "Migrated to local address " << quic_->localAddress().toString() << "\n";
+  }
+
   void onPublished(uint8_t code) {
     if (code >= 0x80) {
       std::cerr << "Warning: Publish failed: reason code " << int(code) << "\n";
       exit_ = kExitError;
+      client_->disconnect();
+      return;
     }
-    client_->disconnect();
+    afterMessage(published_);
   }
 
   void onSubscribed(const std::vector<uint8_t>& codes) {
@@ -366,7 +433,9 @@ class Cli {
                     static_cast<std::streamsize>(m.payload.size()));
     if (!o_.no_newline) std::cout << '\n';
     std::cout.flush();
-    if (o_.count > 0 && ++received_ >= o_.count) client_->disconnect();
+    ++received_;
+    maybeMigrate(received_);
+    if (o_.count > 0 && received_ >= o_.count) client_->disconnect();
   }
 
   void onClosed(const MqttClose& c) {
@@ -384,9 +453,13 @@ class Cli {
   CliOptions o_;
   std::vector<uint8_t> payload_;
   std::unique_ptr<ClientTransport> transport_;  // declared before client_: outlives it
+  QuicClientConnection* quic_ = nullptr;         // transport_ when it is QUIC
   std::unique_ptr<MqttClient> client_;
   int exit_ = kExitOk;
   long received_ = 0;
+  long published_ = 0;                  // pub: messages handed to the client so far
+  std::unique_ptr<Timer> repeat_timer_;  // --repeat-delay
+  Deferred next_{loop_, [this] { publishNext(); }};
   bool timed_out_ = false;
 };
 

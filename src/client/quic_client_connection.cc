@@ -154,13 +154,7 @@ Result<void, std::string> QuicClientConnection::connect(const SocketAddress& pee
   ngtcp2_conn_set_tls_native_handle(conn_, tls_.native());
 
   callbacks_ = std::move(callbacks);
-  read_watch_ = std::make_unique<FdWatch>(loop_, socket_->fd(), EV_READ,
-                                          [this](short) { onReadable(); });
-  write_watch_ = std::make_unique<FdWatch>(loop_, socket_->fd(), EV_WRITE, [this](short) {
-    write_watch_->disable();
-    if (writePackets()) updateTimer();
-  });
-  read_watch_->enable();
+  watchSocket();
   state_ = State::kHandshaking;
   // The first flight goes out from the loop, so no callback runs inside connect().
   write_soon_.start(std::chrono::nanoseconds(0));
@@ -275,6 +269,39 @@ bool QuicClientConnection::initiateKeyUpdate() {
   return true;
 }
 
+void QuicClientConnection::watchSocket() {
+  read_watch_ = std::make_unique<FdWatch>(loop_, socket_->fd(), EV_READ,
+                                          [this](short) { onReadable(); });
+  write_watch_ = std::make_unique<FdWatch>(loop_, socket_->fd(), EV_WRITE, [this](short) {
+    write_watch_->disable();
+    if (writePackets()) updateTimer();
+  });
+  read_watch_->enable();
+}
+
+Result<void, std::string> QuicClientConnection::migrate() {
+  if (state_ != State::kConnected) return fail(std::string("not connected"));
+  auto sock = UdpSocket::openFor(peer_, options_.udp);
+  if (!sock) return fail(sock.error());
+  SocketAddress local = sock.value()->localAddress();
+  const ngtcp2_path path{toAddr(local), toAddr(peer_), nullptr};
+  if (int rv = ngtcp2_conn_initiate_immediate_migration(conn_, &path, monotonicNanos()); rv != 0) {
+    return fail("cannot migrate: " + std::string(ngtcp2_strerror(rv)));
+  }
+  // ngtcp2 has no way back to the old path (no fallback in 0.12): drop the old socket now;
+  // what the server had in flight to it is lost and recovered like any other loss.
+  read_watch_.reset();
+  write_watch_.reset();
+  blocked_len_ = 0;
+  socket_ = std::move(sock).value();
+  local_ = local;
+  watchSocket();
+  ++migrations_;
+  Log::debug("quic: migrated", {{"local", local_.toString()}, {"peer", peer_.toString()}});
+  write_soon_.start(std::chrono::nanoseconds(0));  // PATH_CHALLENGE and pending data
+  return {};
+}
+
 // ---- ngtcp2 callback targets: record events only; user callbacks run in deliverEvents() ----
 
 int QuicClientConnection::onHandshakeCompleted() {
@@ -355,7 +382,7 @@ void QuicClientConnection::onReadable() {
     if (failed || state_ == State::kClosed) return;
     SocketAddress from = d.peer;
     ngtcp2_path path{};
-    path.local = toAddr(local_);  // always the address ngtcp2 knows: no client migration
+    path.local = toAddr(local_);  // the current socket's address, as ngtcp2 knows it
     path.remote = toAddr(from);
     ngtcp2_pkt_info pi{};
     pi.ecn = d.ecn;

@@ -56,6 +56,12 @@ class QuicClientConnection final : public ClientTransport {
 
   // Starts a 1-RTT key update (RFC 9001 §6); false when ngtcp2 refuses (too early / in progress).
   bool initiateKeyUpdate();
+  // Active connection migration (RFC 9000 §9): moves the connection to a new UDP socket (a
+  // new local port) and a fresh connection ID from the server, at once; the new path is
+  // validated meanwhile. Needs an established connection and a spare connection ID.
+  [[nodiscard]] Result<void, std::string> migrate();
+  // Number of completed migrate() calls.
+  uint64_t migrations() const { return migrations_; }
   std::string negotiatedAlpn() const { return tls_.selectedAlpn(); }
   const SocketAddress& localAddress() const { return local_; }
 
@@ -79,6 +85,7 @@ class QuicClientConnection final : public ClientTransport {
 
   [[nodiscard]] Result<void, std::string> createConnection();
   void openStream();
+  void watchSocket();  // read_watch_ / write_watch_ on socket_
   void onReadable();
   void onTimer();
   // Writes whatever ngtcp2 has to send; false when the connection ended.
@@ -119,6 +126,7 @@ class QuicClientConnection final : public ClientTransport {
   bool fin_wanted_ = false;  // shutdownWrite() called
   bool fin_sent_ = false;    // FIN handed to ngtcp2
   bool close_wanted_ = false;  // close() waits for acks, then CONNECTION_CLOSE
+  uint64_t migrations_ = 0;
 
   // Events collected inside ngtcp2 callbacks, delivered after ngtcp2 returns (so the user
   // may call write()/close() from its callbacks).

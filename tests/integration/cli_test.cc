@@ -2,6 +2,8 @@
 // gateway and a real Mosquitto: QUIC and TCP, MQTT 3.1.1 and 5.0, trust and refusal.
 #include <signal.h>
 
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "support/gateway_fixture.h"
@@ -30,10 +32,34 @@ class CliTest : public GatewayFixture {
   }
   std::pair<int, std::string> run(const std::vector<std::string>& argv) {
     ChildProcess p(argv);
-    std::string out = p.readAll(seconds(30));
+    std::string out = p.readAll(seconds(60));
     return {p.wait(seconds(10)).value_or(-1), out};
   }
+  // How many times Mosquitto logged a client connecting with this client id.
+  int brokerConnectionsOf(const std::string& client_id) {
+    std::string log;
+    for (const char* name : {"/mosquitto.log", "/mosquitto.out"}) {
+      std::ifstream in(dir_ + name);
+      log.append(std::istreambuf_iterator<char>(in), {});
+    }
+    int n = 0;
+    const std::string needle = " as " + client_id + " (";
+    for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+    return n;
+  }
+  uint64_t migrations() {
+    const std::string body = httpGet(gateway_->adminPort(), "/metrics").body;
+    const std::string key = "mqttd_quic_events_total{event=\"path_migrated\"} ";
+    const auto pos = body.find(key);
+    return pos == std::string::npos ? 0 : std::stoull(body.substr(pos + key.size()));
+  }
 };
+
+std::vector<std::string> numbered(const std::string& prefix, int n) {
+  std::vector<std::string> out;
+  for (int i = 1; i <= n; ++i) out.push_back(prefix + std::to_string(i));
+  return out;
+}
 
 class CliQos : public CliTest, public ::testing::WithParamInterface<int> {};
 
@@ -64,6 +90,49 @@ TEST_P(CliQos, PubAndSubOverQuicWithBothProtocolVersions) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Qos, CliQos, ::testing::Values(0, 1, 2));
+
+// Active migration (RFC 9000 §9): mqttd-cli moves to a new UDP port after 50 of 200 QoS 1
+// messages. Every message reaches a subscriber on the broker once and in order, the gateway
+// counted the move, and Mosquitto saw one connection: the upstream TCP session was untouched.
+TEST_F(CliTest, ActiveMigrationMidStreamKeepsTheBrokerSession) {
+  ASSERT_NO_FATAL_FAILURE(startAll());
+  auto direct = subscribe(broker_->port(), "mig/active", 1, 200);
+  auto [rc, out] = run(quic({"pub", "-t", "mig/active", "-q", "1", "-m", "m%n", "--repeat", "200",
+                             "--migrate-after", "50", "-i", "migrator", "-d"}));
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("Migrated to local address"), std::string::npos) << out;
+  EXPECT_EQ(payloads(*direct), numbered("m", 200));
+  EXPECT_GE(migrations(), 1u);
+  EXPECT_EQ(brokerConnectionsOf("migrator"), 1);
+}
+
+// NAT rebinding: a relay in front of the gateway moves the client's flow to a new source port
+// every 40 datagrams; the client does not know. Same guarantees as active migration.
+TEST_F(CliTest, NatRebindingMidStreamKeepsTheBrokerSession) {
+  ASSERT_NO_FATAL_FAILURE(startAll());
+  const char* impair = std::getenv("UDP_IMPAIR");
+  ChildProcess relay({impair != nullptr ? impair : "udp-impair", "--listen", "127.0.0.1:0",
+                      "--target", "127.0.0.1:" + std::to_string(gateway_->quicPort()),
+                      "--rebind-after", "40", "--stats-file", dir_ + "/relay.json"});
+  auto listening = relay.readLine(seconds(10));
+  const std::string prefix = "listening 127.0.0.1:";
+  ASSERT_TRUE(listening && listening->rfind(prefix, 0) == 0);
+  const std::string relay_port = listening->substr(prefix.size());
+  auto direct = subscribe(broker_->port(), "mig/nat", 1, 200);
+  std::vector<std::string> argv = quic({"pub", "-t", "mig/nat", "-q", "1", "-m", "n%n",
+                                        "--repeat", "200", "-i", "rebound"});
+  argv[5] = relay_port;  // the value of -p: through the relay
+  auto [rc, out] = run(argv);
+  relay.signal(SIGTERM);
+  ASSERT_EQ(relay.wait(seconds(10)), 0);
+  std::ifstream stats(dir_ + "/relay.json");
+  const std::string json((std::istreambuf_iterator<char>(stats)), {});
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(json.find("\"rebinds\":0,"), std::string::npos) << "the relay never rebound: " << json;
+  EXPECT_EQ(payloads(*direct), numbered("n", 200));
+  EXPECT_GE(migrations(), 1u);
+  EXPECT_EQ(brokerConnectionsOf("rebound"), 1);
+}
 
 TEST_F(CliTest, TcpTransportThroughTheGatewayTcpListener) {
   ASSERT_NO_FATAL_FAILURE(startAll());
