@@ -107,9 +107,9 @@ class Ngtcp2Session final : public QuicSession, private QuicStreamHost {
   SocketAddress peer_;   // current remote address
   SocketAddress local_;  // the address the client sent to
   Timer timer_;
+  Deferred write_soon_;  // writePackets() at the end of this loop iteration
   State state_ = State::kOpen;
   bool handshake_done_ = false;
-  bool write_scheduled_ = false;
   bool in_read_ = false;                  // inside ngtcp2_conn_read_pkt
   bool had_stream_ = false;               // close the connection when the last splice ends
   bool last_splice_broker_lost_ = false;  // choose the close code
