@@ -4,7 +4,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
+BUILD=${BUILD:-$ROOT/build-release}  # a release build (meson buildtype=release), made on first use
 GW=$BUILD/src/app/mqttd-gw
 BENCH=$BUILD/tools/mqttd-bench
 CLI=$BUILD/tools/mqttd-cli
