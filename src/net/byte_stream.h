@@ -49,6 +49,10 @@ class ByteStream {
   virtual void abort() = 0;
 
   virtual std::string peer() const = 0;           // "ip:port" of the client
+  // The MQTT CONNECT on this stream asked for this keepalive (seconds, 0: none). A transport
+  // with its own idle timeout (QUIC) stretches it so a quiet client that keeps to its
+  // keepalive is never cut before its PINGREQ; the default ignores it (TCP has no idle timer).
+  virtual void mqttKeepAlive(uint16_t /*seconds*/) {}
   virtual std::string_view transport() const = 0;  // "tcp", "quic", "simple"
 };
 

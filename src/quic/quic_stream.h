@@ -19,6 +19,8 @@ class QuicStreamHost {
   virtual void streamAbort(int64_t stream_id) = 0;               // RESET_STREAM + STOP_SENDING
   virtual void streamDetached(int64_t stream_id) = 0;            // the object is being destroyed
   virtual std::string peerAddress() const = 0;
+  // The stream's MQTT CONNECT asked for this keepalive (seconds; 0: none).
+  virtual void streamKeepAlive(int64_t stream_id, uint16_t seconds) = 0;
 
  protected:
   ~QuicStreamHost() = default;
@@ -64,6 +66,7 @@ class QuicStream final : public ByteStream {
   void abort() override;
   std::string peer() const override { return host_.peerAddress(); }
   std::string_view transport() const override { return "quic"; }
+  void mqttKeepAlive(uint16_t seconds) override { host_.streamKeepAlive(id_, seconds); }
 
  private:
   QuicStreamHost& host_;

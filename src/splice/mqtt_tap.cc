@@ -111,6 +111,7 @@ Result<void, TapError> MqttTap::onControlPacket(evbuffer* out) {
     connect_seen_ = true;
     version_ = connect->version;
     client_id_ = std::string(connect->client_id);
+    keep_alive_ = connect->keep_alive;
   } else {
     auto packet = mqtt::decodePacket(header_, body, version_);
     if (!packet) return fail(fromCodec(packet.error()));

@@ -43,6 +43,7 @@ class MqttTap {
   bool connectSeen() const { return connect_seen_; }
   mqtt::ProtocolVersion version() const { return version_; }
   const std::string& clientId() const { return client_id_; }
+  uint16_t keepAlive() const { return keep_alive_; }  // from the CONNECT, seconds
   // True between packets (nothing partial has been forwarded).
   bool atPacketBoundary() const { return state_ == State::kFixedHeader && buf_.empty(); }
 
@@ -67,6 +68,7 @@ class MqttTap {
   bool connect_seen_ = false;
   mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::kV311;
   std::string client_id_;
+  uint16_t keep_alive_ = 0;
 };
 
 }  // namespace mqttd

@@ -46,6 +46,7 @@ Splice::Splice(uint64_t id, Transport transport, std::unique_ptr<ByteStream> str
   tap_.on_packet = [this](mqtt::PacketType t) {
     context_.metrics.addPacket(Direction::kToBroker, static_cast<uint8_t>(t));
     if (t == mqtt::PacketType::kDisconnect) client_disconnected_ = true;
+    if (t == mqtt::PacketType::kConnect) stream_->mqttKeepAlive(tap_.keepAlive());
   };
   frames_.on_packet = [this](mqtt::PacketType t) {
     context_.metrics.addPacket(Direction::kToClient, static_cast<uint8_t>(t));

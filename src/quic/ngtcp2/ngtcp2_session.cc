@@ -14,6 +14,9 @@
 namespace mqttd {
 namespace {
 
+// 1.5 x the largest MQTT keepalive (65535 s): the idle timeout a CONNECT may ask for.
+constexpr std::chrono::nanoseconds kMaxKeepAliveIdle = std::chrono::milliseconds(65535ull * 1500);
+
 constexpr size_t kMaxPacketsPerBatch = 16;   // datagrams per sendmsg
 constexpr size_t kMaxStreamVecs = 16;        // ngtcp2_vec per writev_stream call
 
@@ -160,7 +163,14 @@ Result<void, std::string> Ngtcp2Session::init(const TlsServerContext& tls, const
   params.initial_max_data = config_.initial_connection_window;
   params.initial_max_streams_bidi = config_.max_streams_bidi;
   params.initial_max_streams_uni = 0;
-  params.max_idle_timeout = nanos(config_.idle_timeout);
+  // The transport parameter is a ceiling: what a CONNECT's keepalive may stretch our idle
+  // timeout to (1.5 x 65535 s). The idle timeout we enforce ourselves (idle_timeout_) starts at
+  // listeners.quic.idle_timeout; the client's own max_idle_timeout still applies (RFC 9000
+  // §10.1: the smaller one wins), and ngtcp2 enforces that.
+  params.max_idle_timeout =
+      std::max<uint64_t>(nanos(config_.idle_timeout), static_cast<uint64_t>(kMaxKeepAliveIdle.count()));
+  idle_timeout_ = std::chrono::nanoseconds(nanos(config_.idle_timeout));
+  last_rx_ns_ = monotonicNanos();
   params.max_udp_payload_size = config_.max_udp_payload_size;
   params.active_connection_id_limit = 7;
   params.stateless_reset_token_present = 1;
@@ -218,6 +228,7 @@ void Ngtcp2Session::onDatagram(const ReceivedDatagram& datagram) {
   const int rv = ngtcp2_conn_read_pkt(conn_, &path, &info, datagram.data.data(),
                                       datagram.data.size(), monotonicNanos());
   in_read_ = false;
+  if (rv == 0) last_rx_ns_ = monotonicNanos();
   if (release_tls_) releaseTls();
   if (rv != 0) {
     switch (rv) {
@@ -520,9 +531,23 @@ void Ngtcp2Session::flush(const uint8_t* data, size_t len, size_t gso, const ngt
   host_.sendPacket({data, len}, peer, local, ecn, len > gso ? gso : 0);
 }
 
+void Ngtcp2Session::streamKeepAlive(int64_t, uint16_t seconds) {
+  if (seconds == 0) return;
+  // MQTT-3.1.2-24: the server may close after 1.5 x keepalive without a packet; never before.
+  const auto wanted = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::milliseconds(uint64_t{seconds} * 1500));
+  if (wanted <= idle_timeout_) return;
+  idle_timeout_ = wanted;
+  Log::debug("QUIC idle timeout follows the MQTT keepalive",
+             {{"peer", peer_.toString()}, {"keepalive_s", std::to_string(seconds)},
+              {"idle_timeout_ms", std::to_string(idle_timeout_.count() / 1000000)}});
+  armTimer();
+}
+
 void Ngtcp2Session::armTimer() {
   if (state_ != State::kOpen) return;
-  const uint64_t expiry = ngtcp2_conn_get_expiry(conn_);
+  const uint64_t idle_at = last_rx_ns_ + static_cast<uint64_t>(idle_timeout_.count());
+  const uint64_t expiry = std::min<uint64_t>(ngtcp2_conn_get_expiry(conn_), idle_at);
   const uint64_t now = monotonicNanos();
   timer_.start(std::chrono::nanoseconds(expiry > now ? expiry - now : 0));
 }
@@ -533,6 +558,10 @@ void Ngtcp2Session::onTimer() {
     return;
   }
   if (state_ != State::kOpen) return;
+  if (monotonicNanos() >= last_rx_ns_ + static_cast<uint64_t>(idle_timeout_.count())) {
+    finish("idle timeout");  // silent, like ngtcp2's own idle close (RFC 9000 §10.1)
+    return;
+  }
   if (int rv = ngtcp2_conn_handle_expiry(conn_, monotonicNanos()); rv != 0) {
     if (rv == NGTCP2_ERR_IDLE_CLOSE || rv == NGTCP2_ERR_HANDSHAKE_TIMEOUT) {
       finish(rv == NGTCP2_ERR_IDLE_CLOSE ? "idle timeout" : "handshake timeout");

@@ -80,6 +80,7 @@ class Ngtcp2Session final : public QuicSession, private QuicStreamHost {
   void streamAbort(int64_t stream_id) override;
   void streamDetached(int64_t stream_id) override;
   std::string peerAddress() const override { return peer_.toString(); }
+  void streamKeepAlive(int64_t stream_id, uint16_t seconds) override;
 
   void writePackets();
   void flush(const uint8_t* data, size_t len, size_t gso, const ngtcp2_path& path, uint8_t ecn);
@@ -108,6 +109,10 @@ class Ngtcp2Session final : public QuicSession, private QuicStreamHost {
   SocketAddress local_;  // the address the client sent to
   Timer timer_;
   Deferred write_soon_;  // writePackets() at the end of this loop iteration
+  // Idle timeout enforced here (ngtcp2 is given the largest one we may need, see init()):
+  // listeners.quic.idle_timeout, raised to 1.5x the MQTT keepalive once a CONNECT asks for it.
+  std::chrono::nanoseconds idle_timeout_{0};
+  uint64_t last_rx_ns_ = 0;  // monotonic time of the last packet ngtcp2 accepted
   State state_ = State::kOpen;
   bool handshake_done_ = false;
   bool in_read_ = false;                  // inside ngtcp2_conn_read_pkt
