@@ -66,6 +66,12 @@ struct QuicListenerConfig {
   RetryMode retry = RetryMode::kAuto;
   // retry: auto sends Retry while more handshakes than this are in progress; >= 1.
   uint32_t retry_threshold = 100;
+  // TLS 1.3 session tickets and 0-RTT (RFC 9001 §4.6): resumed clients may send their CONNECT
+  // in the first flight. Replayable: see docs/quic.md.
+  bool zero_rtt = false;
+  // 32+ random bytes (raw or base64) shared by every worker and replica, so each can resume the
+  // others' tickets; empty: a random key per process (tickets die with it).
+  std::string ticket_key_file;
 
   bool operator==(const QuicListenerConfig&) const = default;  // SIGHUP: "did it change?"
 };
@@ -102,6 +108,9 @@ struct Config {
   LimitsConfig limits;
   LogConfig log;
   std::chrono::milliseconds drain_timeout{30000};  // SIGTERM: time open connections get
+  // Event-loop threads, each with its own listeners (SO_REUSEPORT) and connections; 0: "auto"
+  // (one per CPU the process may run on).
+  uint32_t workers = 1;
 };
 
 }  // namespace mqttd

@@ -55,6 +55,8 @@ void parseUpstream(ConfigSection& s, UpstreamConfig& out) {
   s.duration("health_interval", out.health_interval, milliseconds(1), kMaxDuration);
 }
 
+constexpr uint32_t kMaxWorkers = 256;
+
 void parseTcpListener(ConfigSection& s, TcpListenerConfig& out) {
   s.address("address", out.address, Need::kRequired, PortUse::kListen);
   s.integer("backlog", out.backlog, 1, 65535);
@@ -78,6 +80,9 @@ void parseQuicListener(ConfigSection& s, QuicListenerConfig& out, const std::str
   s.enumeration("congestion", out.congestion, kCongestionControls);
   s.enumeration("retry", out.retry, kRetryModes);
   s.integer("retry_threshold", out.retry_threshold, 1u, UINT32_MAX);
+  s.boolean("zero_rtt", out.zero_rtt);
+  s.readableFile("ticket_key_file", out.ticket_key_file, Need::kOptional, base_dir,
+                 "session ticket key file");
 }
 
 void parseListeners(ConfigSection& s, ListenersConfig& out, const std::string& base_dir) {
@@ -115,6 +120,7 @@ void parseRoot(ConfigSection& s, Config& out, const std::string& base_dir) {
   s.section("limits", Need::kOptional, [&](ConfigSection& c) { parseLimits(c, out.limits); });
   s.section("log", Need::kOptional, [&](ConfigSection& c) { parseLog(c, out.log); });
   s.duration("drain_timeout", out.drain_timeout, milliseconds(0), kMaxDuration);
+  s.countOrAuto("workers", out.workers, 1, kMaxWorkers);
 }
 
 // Two addresses that cannot both be bound (or a listener the gateway would connect to itself

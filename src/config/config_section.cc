@@ -1,6 +1,7 @@
 #include "config/config_section.h"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 #include "config/byte_size.h"
@@ -127,6 +128,32 @@ void ConfigSection::integer(std::string_view key, uint32_t& out, uint32_t min, u
   if (!value) return;
   const auto parsed = parseInteger(value->text, min, max);
   if (!parsed) return valueError(*value, key, parsed.error());
+  out = static_cast<uint32_t>(*parsed);
+}
+
+void ConfigSection::boolean(std::string_view key, bool& out) {
+  const auto value = scalar(key, Need::kOptional, "true or false");
+  if (!value) return;
+  static const std::array<std::string_view, 5> yes{"true", "True", "TRUE", "yes", "on"};
+  static const std::array<std::string_view, 5> no{"false", "False", "FALSE", "no", "off"};
+  if (std::find(yes.begin(), yes.end(), value->text) != yes.end()) {
+    out = true;
+  } else if (std::find(no.begin(), no.end(), value->text) != no.end()) {
+    out = false;
+  } else {
+    valueError(*value, key, "'" + value->text + "' is not true or false");
+  }
+}
+
+void ConfigSection::countOrAuto(std::string_view key, uint32_t& out, uint32_t min, uint32_t max) {
+  const auto value = scalar(key, Need::kOptional, "auto or a whole number");
+  if (!value) return;
+  if (value->text == "auto") {
+    out = 0;
+    return;
+  }
+  const auto parsed = parseInteger(value->text, min, max);
+  if (!parsed) return valueError(*value, key, parsed.error() + " (or auto)");
   out = static_cast<uint32_t>(*parsed);
 }
 

@@ -48,6 +48,10 @@ class ConfigSection {
   void integer(std::string_view key, int& out, int min, int max);
   void integer(std::string_view key, uint32_t& out, uint32_t min, uint32_t max);
   void address(std::string_view key, std::string& out, Need need, PortUse use);
+  // YAML's true/false (also yes/no, on/off as YAML 1.1 spells them).
+  void boolean(std::string_view key, bool& out);
+  // `auto` (out = 0) or a whole number min..max (min >= 1), e.g. `workers: auto`.
+  void countOrAuto(std::string_view key, uint32_t& out, uint32_t min, uint32_t max);
   // One of `choices`, exactly as written.
   void choice(std::string_view key, std::string& out, const std::vector<std::string>& choices);
   // One of `values`, written as its toString() (found by ADL, e.g. config/config_enums.h);

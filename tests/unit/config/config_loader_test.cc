@@ -129,6 +129,31 @@ TEST(ConfigLoaderTest, LogChoicesAreCoreLogNames) {
   }
 }
 
+TEST(ConfigLoaderTest, WorkersIsAutoOrACount) {
+  EXPECT_EQ(load(kMinimal).workers, 1u);
+  EXPECT_EQ(load(minimalPlus("workers: auto\n")).workers, 0u);
+  EXPECT_EQ(load(minimalPlus("workers: 4\n")).workers, 4u);
+  const auto e = errors(minimalPlus("workers: many\n"));
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("gw.yaml:8:10: workers:"), std::string::npos) << e[0];
+  EXPECT_NE(e[0].find("(or auto)"), std::string::npos) << e[0];
+  EXPECT_EQ(errors(minimalPlus("workers: 0\n")).size(), 1u);
+}
+
+TEST(ConfigLoaderTest, BooleansAcceptTrueAndFalseOnly) {
+  const auto e = errors(
+      "upstream:\n"
+      "  address: 127.0.0.1:1883\n"
+      "listeners:\n"
+      "  quic:\n"
+      "    cert: /etc/hostname\n"
+      "    key: /etc/hostname\n"
+      "    zero_rtt: maybe\n");
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("listeners.quic.zero_rtt: 'maybe' is not true or false"), std::string::npos)
+      << e[0];
+}
+
 TEST(ConfigLoaderTest, UnknownKeySuggestsNearest) {
   EXPECT_THAT(errors("upstream:\n"
                      "  address: 127.0.0.1:1883\n"
