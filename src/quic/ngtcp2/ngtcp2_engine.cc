@@ -26,7 +26,7 @@ uint64_t wallNanos() {
 Result<std::unique_ptr<Ngtcp2Engine>, std::string> Ngtcp2Engine::create(
     const Context& context, const QuicListenerConfig& config) {
   std::unique_ptr<Ngtcp2Engine> self(new Ngtcp2Engine(context, config));
-  auto tls = TlsServerContext::create(config.cert, config.key, config.alpn);
+  auto tls = TlsServerContext::create(config);
   if (!tls) return fail(tls.error());
   self->tls_ = std::move(*tls);
   if (gnutls_rnd(GNUTLS_RND_KEY, self->secret_.data(), self->secret_.size()) != 0)

@@ -16,7 +16,9 @@ constexpr const char* kPriority =
 }  // namespace
 
 Result<std::unique_ptr<TlsServerContext>, std::string> TlsServerContext::create(
-    const std::string& cert_file, const std::string& key_file, std::vector<std::string> alpn) {
+    const QuicListenerConfig& config) {
+  const std::string& cert_file = config.cert;
+  const std::string& key_file = config.key;
   std::unique_ptr<TlsServerContext> self(new TlsServerContext());
   if (int rv = gnutls_certificate_allocate_credentials(&self->credentials_); rv != 0)
     return fail(std::string("TLS credentials: ") + gnutls_strerror(rv));
@@ -29,7 +31,7 @@ Result<std::unique_ptr<TlsServerContext>, std::string> TlsServerContext::create(
   if (int rv = gnutls_priority_init(&self->priority_, kPriority, &error_at); rv != 0)
     return fail(std::string("TLS priority string: ") + gnutls_strerror(rv) + " at '" +
                 (error_at != nullptr ? error_at : "") + "'");
-  self->alpn_ = std::move(alpn);
+  self->alpn_ = config.alpn;
   for (auto& id : self->alpn_)
     self->alpn_datums_.push_back(
         gnutls_datum_t{reinterpret_cast<unsigned char*>(id.data()),

@@ -9,13 +9,16 @@
 #include <vector>
 
 #include "core/result.h"
+#include "mqttd/config.h"
 
 namespace mqttd {
 
 class TlsServerContext {
  public:
+  // From listeners.quic: cert, key, alpn, zero_rtt, ticket_key_file. Read-only once created:
+  // one context may serve the sessions of every worker.
   static Result<std::unique_ptr<TlsServerContext>, std::string> create(
-      const std::string& cert_file, const std::string& key_file, std::vector<std::string> alpn);
+      const QuicListenerConfig& config);
   ~TlsServerContext();
   TlsServerContext(const TlsServerContext&) = delete;
   TlsServerContext& operator=(const TlsServerContext&) = delete;
