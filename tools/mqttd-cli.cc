@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include "client/host_address.h"
 #include "client/mqtt_client.h"
 #include "client/quic_client_connection.h"
+#include "client/resumption_ticket.h"
 #include "client/tcp_client_transport.h"
 #include "core/event_loop.h"
 #include "core/log.h"
@@ -69,6 +71,7 @@ struct CliOptions {
   long repeat = 1;          // pub --repeat: publish this many times
   double repeat_delay = 0;  // pub --repeat-delay: seconds between publishes
   long migrate_after = 0;   // --migrate-after: migrate after this many messages (0: never)
+  std::string session_file;  // --session-file: TLS ticket + transport parameters (0-RTT)
 };
 
 void usage(std::ostream& out) {
@@ -99,7 +102,10 @@ void usage(std::ostream& out) {
          "                   previous one is acknowledged); '%n' in -m becomes 1..COUNT\n"
          "  --repeat-delay SECONDS   pub: pause between repeated publishes (e.g. 0.01)\n"
          "  --migrate-after N  quic: move the connection to a new local UDP port (active\n"
-         "                   migration, RFC 9000 §9) after N messages published or received\n";
+         "                   migration, RFC 9000 §9) after N messages published or received\n"
+         "  --session-file F quic: resume the session saved in F (if any) with 0-RTT, so the\n"
+         "                   CONNECT travels in the first flight; save the server's new\n"
+         "                   ticket in F at exit. Needs listeners.quic.zero_rtt on the server\n";
 }
 
 std::optional<long> parseNumber(const std::string& text, long lo, long hi) {
@@ -217,6 +223,8 @@ std::optional<std::string> parseArgs(int argc, char** argv, CliOptions& o) {
       auto n = number(1, 1L << 30);
       if (!n) return bad("needs a positive number of messages");
       o.migrate_after = *n;
+    } else if (a == "--session-file") {
+      if (!value(o.session_file) || o.session_file.empty()) return bad("needs a file name");
     } else if (a == "--help") {
       usage(std::cout);
       std::exit(kExitOk);
@@ -231,6 +239,7 @@ std::optional<std::string> parseArgs(int argc, char** argv, CliOptions& o) {
     if (sources != 1) return "pub needs exactly one of -m, -f or -n";
   }
   if (o.migrate_after > 0 && !o.quic) return "--migrate-after needs --transport quic";
+  if (!o.session_file.empty() && !o.quic) return "--session-file needs --transport quic";
   if (!o.port) o.port = o.quic ? 14567 : 1883;
   if (o.client_id.empty()) o.client_id = "mqttd-cli-" + std::to_string(getpid());
   if (o.alpn.empty()) o.alpn.push_back("mqtt");
@@ -284,6 +293,14 @@ class Cli {
       q.tls.ca_file = o_.cafile;
       q.tls.insecure = o_.insecure;
       q.debug_log = std::getenv("MQTTD_NGTCP2_DEBUG") != nullptr;
+      if (!o_.session_file.empty() && access(o_.session_file.c_str(), F_OK) == 0) {
+        auto ticket = ResumptionTicket::load(o_.session_file);
+        if (ticket) {
+          q.resume = std::make_shared<const ResumptionTicket>(std::move(*ticket));
+        } else {
+          std::cerr << "Warning: " << ticket.error() << " (full handshake)\n";
+        }
+      }
       auto quic = std::make_unique<QuicClientConnection>(loop_, std::move(q));
       quic_ = quic.get();
       transport_ = std::move(quic);
@@ -326,6 +343,19 @@ class Cli {
       deadline->start(std::chrono::seconds(o_.timeout_s));
     }
     loop_.run();
+    if (quic_ != nullptr && !o_.session_file.empty()) {
+      if (o_.debug) {
+        std::cerr << (quic_->resumed() ? "Session resumed" : "Full handshake")
+                  << (quic_->resumed() ? (quic_->earlyDataAccepted() ? ", 0-RTT accepted"
+                                                                     : ", 0-RTT rejected")
+                                       : "")
+                  << "\n";
+      }
+      if (quic_->ticket()) {
+        if (auto r = quic_->ticket()->save(o_.session_file); !r)
+          std::cerr << "Warning: " << r.error() << "\n";
+      }
+    }
     return exit_;
   }
 

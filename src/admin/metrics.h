@@ -44,8 +44,11 @@ enum class QuicEvent : uint8_t {
   kHandshakeFailed,         // TLS handshake failures (wrong ALPN, bad certificate, ...)
   kRepliesRateLimited,      // replies to unknown traffic suppressed by the rate limiter
   kPathMigrated,            // a connection moved to a new client address (migration, NAT rebinding)
+  kSessionResumed,          // handshakes that resumed a TLS session from a ticket
+  kZeroRttAccepted,         // resumed handshakes whose 0-RTT (early) data was accepted
+  kZeroRttStreams,          // streams opened by 0-RTT packets (their CONNECT came in early data)
 };
-inline constexpr size_t kQuicEventCount = 7;
+inline constexpr size_t kQuicEventCount = 10;
 std::string_view toString(QuicEvent event);
 
 class Metrics {

@@ -114,6 +114,10 @@ QuicClientConnection::QuicClientConnection(EventLoop& loop, Options options)
       timer_(loop, [this] { onTimer(); }),
       write_soon_(loop,
                   [this] {
+                    if (connected_event_) {  // a 0-RTT stream opened in connect()
+                      deliverEvents();
+                      if (state_ == State::kClosed) return;
+                    }
                     if (socket_ && socket_->hasPending()) {
                       onReadable();
                     } else if (writePackets()) {
@@ -149,9 +153,16 @@ Result<void, std::string> QuicClientConnection::connect(const SocketAddress& pee
 
   conn_ref_.get_conn = getConn;
   conn_ref_.user_data = this;
-  if (auto r = tls_.init(*tls_context_, options_.tls, &conn_ref_); !r) return fail(r.error());
+  static const std::vector<uint8_t> kNone;
+  if (auto r = tls_.init(*tls_context_, options_.tls, &conn_ref_,
+                         options_.resume ? options_.resume->tls_session : kNone);
+      !r)
+    return fail(r.error());
   if (auto r = createConnection(); !r) return fail(r.error());
   ngtcp2_conn_set_tls_native_handle(conn_, tls_.native());
+  gnutls_handshake_set_hook_function(tls_.native(), GNUTLS_HANDSHAKE_NEW_SESSION_TICKET,
+                                     GNUTLS_HOOK_POST, &QuicClientConnection::ticketHook);
+  if (options_.resume && options_.early_data) openEarlyStream();
 
   callbacks_ = std::move(callbacks);
   watchSocket();
@@ -234,7 +245,7 @@ Result<void, std::string> QuicClientConnection::createConnection() {
 void QuicClientConnection::write(std::span<const uint8_t> data) {
   if (state_ == State::kClosed || state_ == State::kIdle || fin_wanted_ || close_wanted_) return;
   send_.append(data);
-  if (state_ == State::kConnected && !write_soon_.pending()) {
+  if ((state_ == State::kConnected || early_stream_) && !write_soon_.pending()) {
     write_soon_.start(std::chrono::nanoseconds(0));  // batch the writes of this iteration
   }
 }
@@ -305,9 +316,70 @@ Result<void, std::string> QuicClientConnection::migrate() {
 // ---- ngtcp2 callback targets: record events only; user callbacks run in deliverEvents() ----
 
 int QuicClientConnection::onHandshakeCompleted() {
-  Log::debug("quic: handshake completed", {{"alpn", tls_.selectedAlpn()}});
+  Log::debug("quic: handshake completed",
+             {{"alpn", tls_.selectedAlpn()}, {"resumed", tls_.resumed() ? "yes" : "no"}});
+  if (early_stream_) {
+    early_stream_ = false;
+    early_data_accepted_ = tls_.earlyDataAccepted();
+    if (!early_data_accepted_) {
+      // RFC 9001 §4.6.2: the server dropped our 0-RTT packets. ngtcp2 forgets the stream;
+      // everything we wrote goes again on a new one (the user saw on_connected already).
+      if (int rv = ngtcp2_conn_early_data_rejected(conn_); rv != 0) return rv;
+      stream_id_ = -1;
+      fin_sent_ = false;
+      send_.rewindToAcked();
+      Log::debug("quic: 0-RTT rejected; resending on a new stream");
+    }
+    state_ = State::kConnected;
+  }
   openStream();
   return 0;
+}
+
+void QuicClientConnection::openEarlyStream() {
+  const ResumptionTicket& t = *options_.resume;
+  ngtcp2_transport_params params;
+  ngtcp2_transport_params_default(&params);
+  params.initial_max_data = t.initial_max_data;
+  params.initial_max_stream_data_bidi_local = t.initial_max_stream_data_bidi_local;
+  params.initial_max_stream_data_bidi_remote = t.initial_max_stream_data_bidi_remote;
+  params.initial_max_stream_data_uni = t.initial_max_stream_data_uni;
+  params.initial_max_streams_bidi = t.initial_max_streams_bidi;
+  params.initial_max_streams_uni = t.initial_max_streams_uni;
+  params.active_connection_id_limit = t.active_connection_id_limit;
+  params.max_datagram_frame_size = t.max_datagram_frame_size;
+  ngtcp2_conn_set_early_remote_transport_params(conn_, &params);
+  int64_t id = -1;
+  if (int rv = ngtcp2_conn_open_bidi_stream(conn_, &id, nullptr); rv != 0) {
+    Log::debug("quic: no 0-RTT stream", {{"error", ngtcp2_strerror(rv)}});
+    return;  // the stream opens after the handshake, as without a ticket
+  }
+  stream_id_ = id;
+  early_stream_ = true;
+  connected_event_ = true;  // the user may write now: it goes out as 0-RTT data
+}
+
+int QuicClientConnection::ticketHook(gnutls_session_t session, unsigned, unsigned, unsigned,
+                                     const gnutls_datum_t*) {
+  auto* ref = static_cast<ngtcp2_crypto_conn_ref*>(gnutls_session_get_ptr(session));
+  static_cast<QuicClientConnection*>(ref->user_data)->onSessionTicket();
+  return 0;
+}
+
+void QuicClientConnection::onSessionTicket() {
+  ResumptionTicket t;
+  t.tls_session = tls_.sessionData();
+  const ngtcp2_transport_params* p = ngtcp2_conn_get_remote_transport_params(conn_);
+  if (t.tls_session.empty() || p == nullptr) return;
+  t.initial_max_data = p->initial_max_data;
+  t.initial_max_stream_data_bidi_local = p->initial_max_stream_data_bidi_local;
+  t.initial_max_stream_data_bidi_remote = p->initial_max_stream_data_bidi_remote;
+  t.initial_max_stream_data_uni = p->initial_max_stream_data_uni;
+  t.initial_max_streams_bidi = p->initial_max_streams_bidi;
+  t.initial_max_streams_uni = p->initial_max_streams_uni;
+  t.active_connection_id_limit = p->active_connection_id_limit;
+  t.max_datagram_frame_size = p->max_datagram_frame_size;
+  ticket_ = std::move(t);
 }
 
 int QuicClientConnection::onExtendMaxLocalStreamsBidi() {

@@ -15,6 +15,7 @@
 #include "client/client_transport.h"
 #include "quic/send_buffer.h"
 #include "client/tls_client_context.h"
+#include "client/resumption_ticket.h"
 #include "client/tls_client_session.h"
 #include "core/event_loop.h"
 #include "net/udp_socket.h"
@@ -38,6 +39,9 @@ class QuicClientConnection final : public ClientTransport {
     uint64_t connection_window = 1024 * 1024;  // initial_max_data, bytes
     UdpSocket::Options udp;                    // GSO/GRO, buffer sizes
     bool debug_log = false;                    // ngtcp2's own log lines on stderr
+    // Resume the TLS session of an earlier connection; nullptr: a full handshake.
+    std::shared_ptr<const ResumptionTicket> resume;
+    bool early_data = true;  // with `resume`: open the stream and send in 0-RTT
   };
 
   QuicClientConnection(EventLoop& loop, Options options);
@@ -62,6 +66,12 @@ class QuicClientConnection final : public ClientTransport {
   [[nodiscard]] Result<void, std::string> migrate();
   // Number of completed migrate() calls.
   uint64_t migrations() const { return migrations_; }
+  // After the handshake: whether it resumed a session, and whether our 0-RTT data was accepted
+  // (false when none was sent).
+  bool resumed() const { return tls_.resumed(); }
+  bool earlyDataAccepted() const { return early_data_accepted_; }
+  // The latest ticket the server sent (with its transport parameters), for the next connection.
+  const std::optional<ResumptionTicket>& ticket() const { return ticket_; }
   std::string negotiatedAlpn() const { return tls_.selectedAlpn(); }
   const SocketAddress& localAddress() const { return local_; }
 
@@ -86,6 +96,10 @@ class QuicClientConnection final : public ClientTransport {
   [[nodiscard]] Result<void, std::string> createConnection();
   void openStream();
   void watchSocket();  // read_watch_ / write_watch_ on socket_
+  void openEarlyStream();
+  void onSessionTicket();
+  static int ticketHook(gnutls_session_t session, unsigned htype, unsigned when,
+                        unsigned incoming, const gnutls_datum_t* msg);
   void onReadable();
   void onTimer();
   // Writes whatever ngtcp2 has to send; false when the connection ended.
@@ -127,6 +141,9 @@ class QuicClientConnection final : public ClientTransport {
   bool fin_sent_ = false;    // FIN handed to ngtcp2
   bool close_wanted_ = false;  // close() waits for acks, then CONNECTION_CLOSE
   uint64_t migrations_ = 0;
+  bool early_stream_ = false;        // the stream was opened for 0-RTT, handshake not done yet
+  bool early_data_accepted_ = false;
+  std::optional<ResumptionTicket> ticket_;
 
   // Events collected inside ngtcp2 callbacks, delivered after ngtcp2 returns (so the user
   // may call write()/close() from its callbacks).

@@ -27,8 +27,12 @@ TlsClientSession::~TlsClientSession() {
 
 Result<void, std::string> TlsClientSession::init(const TlsClientContext& context,
                                                  const TlsClientOptions& options,
-                                                 ngtcp2_crypto_conn_ref* conn_ref) {
-  if (int rv = gnutls_init(&session_, GNUTLS_CLIENT); rv != 0) {
+                                                 ngtcp2_crypto_conn_ref* conn_ref,
+                                                 const std::vector<uint8_t>& resume) {
+  // QUIC has no EndOfEarlyData message (RFC 9001 §8.3).
+  const unsigned flags = GNUTLS_CLIENT | GNUTLS_NO_END_OF_EARLY_DATA |
+                         (resume.empty() ? 0u : unsigned{GNUTLS_ENABLE_EARLY_DATA});
+  if (int rv = gnutls_init(&session_, flags); rv != 0) {
     return fail("gnutls_init: " + std::string(gnutls_strerror(rv)));
   }
   if (int rv = gnutls_priority_set_direct(session_, kPriority, nullptr); rv != 0) {
@@ -38,6 +42,12 @@ Result<void, std::string> TlsClientSession::init(const TlsClientContext& context
     return fail("ngtcp2_crypto_gnutls_configure_client_session failed");
   }
   gnutls_session_set_ptr(session_, conn_ref);
+  if (!resume.empty()) {
+    // A stale or foreign ticket is not an error: GnuTLS then does a full handshake.
+    if (int rv = gnutls_session_set_data(session_, resume.data(), resume.size()); rv != 0) {
+      return fail("gnutls_session_set_data: " + std::string(gnutls_strerror(rv)));
+    }
+  }
   if (int rv = gnutls_credentials_set(session_, GNUTLS_CRD_CERTIFICATE, context.credentials());
       rv != 0) {
     return fail("gnutls_credentials_set: " + std::string(gnutls_strerror(rv)));
@@ -71,6 +81,22 @@ Result<void, std::string> TlsClientSession::init(const TlsClientContext& context
     verify_ = true;
   }
   return {};
+}
+
+bool TlsClientSession::resumed() const {
+  return session_ != nullptr && gnutls_session_is_resumed(session_) != 0;
+}
+
+bool TlsClientSession::earlyDataAccepted() const {
+  return session_ != nullptr && (gnutls_session_get_flags(session_) & GNUTLS_SFLAGS_EARLY_DATA) != 0;
+}
+
+std::vector<uint8_t> TlsClientSession::sessionData() const {
+  gnutls_datum_t data{};
+  if (session_ == nullptr || gnutls_session_get_data2(session_, &data) != 0) return {};
+  std::vector<uint8_t> out(data.data, data.data + data.size);
+  gnutls_free(data.data);
+  return out;
 }
 
 std::optional<std::string> TlsClientSession::verifyFailure() const {

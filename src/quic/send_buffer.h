@@ -35,6 +35,9 @@ class SendBuffer {
   // (ngtcp2 acked_stream_data_offset guarantee); false if `offset` is not the ack offset or
   // the range runs past what was sent, which is a caller bug or a broken peer.
   [[nodiscard]] bool ack(uint64_t offset, uint64_t len);
+  // Everything not acknowledged counts as unsent again (0-RTT data the server rejected is
+  // resent on a new stream, RFC 9001 §4.6.2).
+  void rewindToAcked() { sent_ = acked_; }
 
   uint64_t ackedOffset() const { return acked_; }   // stream offset of the first kept byte
   uint64_t sentOffset() const { return sent_; }     // stream offset of the first unsent byte

@@ -2,6 +2,7 @@
 // gateway and a real Mosquitto: QUIC and TCP, MQTT 3.1.1 and 5.0, trust and refusal.
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -47,13 +48,27 @@ class CliTest : public GatewayFixture {
     for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
     return n;
   }
-  uint64_t migrations() {
+  uint64_t quicEvent(const std::string& event) {
     const std::string body = httpGet(gateway_->adminPort(), "/metrics").body;
-    const std::string key = "mqttd_quic_events_total{event=\"path_migrated\"} ";
+    const std::string key = "mqttd_quic_events_total{event=\"" + event + "\"} ";
     const auto pos = body.find(key);
     return pos == std::string::npos ? 0 : std::stoull(body.substr(pos + key.size()));
   }
+  uint64_t migrations() { return quicEvent("path_migrated"); }
+  // A fresh gateway process on the same broker and directory (new ports), with `quic_yaml`.
+  void restartGateway(const std::string& quic_yaml) {
+    gateway_.reset();
+    gateway_ = std::make_unique<GatewayProcess>(dir_, broker_->port(), "", quic_yaml);
+    ASSERT_TRUE(gateway_->waitReady()) << gateway_->log();
+  }
 };
+
+void writeRandomKey(const std::string& path) {
+  std::ifstream rnd("/dev/urandom", std::ios::binary);
+  std::string key(64, '\0');
+  rnd.read(key.data(), static_cast<std::streamsize>(key.size()));
+  std::ofstream(path, std::ios::binary) << key;
+}
 
 std::vector<std::string> numbered(const std::string& prefix, int n) {
   std::vector<std::string> out;
@@ -181,6 +196,98 @@ TEST_F(CliTest, SigtermDrainsQuicClientsThenExitsZero) {
   const auto status = sub.wait(seconds(10));
   ASSERT_TRUE(status.has_value()) << "mqttd-cli still running after the gateway left";
   EXPECT_NE(gateway_->log().find("gateway shutting down"), std::string::npos) << gateway_->log();
+}
+
+}  // namespace
+}  // namespace mqttd::test
+
+namespace mqttd::test {
+namespace {
+
+// 0-RTT (RFC 9001 §4.6): the first connection stores a ticket, the second resumes with it and
+// its CONNECT goes in the first flight: the gateway opened the stream from 0-RTT packets.
+TEST_F(CliTest, ResumedConnectionSendsItsConnectInZeroRttData) {
+  ASSERT_NO_FATAL_FAILURE(startAll("", true, "    zero_rtt: true\n"));
+  auto direct = subscribe(broker_->port(), "zr/t", 1, 2);
+  const std::string session = dir_ + "/session";
+  auto [rc1, out1] = run(quic({"pub", "-t", "zr/t", "-q", "1", "-m", "first", "--session-file",
+                               session, "-d"}));
+  ASSERT_EQ(rc1, 0) << out1;
+  EXPECT_NE(out1.find("Full handshake"), std::string::npos) << out1;
+  auto [rc2, out2] = run(quic({"pub", "-t", "zr/t", "-q", "1", "-m", "second", "--session-file",
+                               session, "-d"}));
+  ASSERT_EQ(rc2, 0) << out2;
+  EXPECT_NE(out2.find("Session resumed, 0-RTT accepted"), std::string::npos) << out2;
+  EXPECT_EQ(payloads(*direct), (std::vector<std::string>{"first", "second"}));
+  EXPECT_EQ(quicEvent("session_resumed"), 1u);
+  EXPECT_EQ(quicEvent("zero_rtt_accepted"), 1u);
+  EXPECT_EQ(quicEvent("zero_rtt_streams"), 1u);
+}
+
+// An attacker replays a resumed client's first flight (Initial with the ticket, 0-RTT CONNECT)
+// from another port 1.5 s later: the anti-replay store has seen that ClientHello, so the early
+// data is refused and the broker never sees a second CONNECT.
+TEST_F(CliTest, ReplayedZeroRttFlightIsNotAccepted) {
+  ASSERT_NO_FATAL_FAILURE(startAll("", true, "    zero_rtt: true\n"));
+  const std::string session = dir_ + "/session";
+  auto [rc1, out1] = run(quic({"pub", "-t", "rp/t", "-m", "ticket", "--session-file", session}));
+  ASSERT_EQ(rc1, 0) << out1;
+  const char* impair = std::getenv("UDP_IMPAIR");
+  ChildProcess relay({impair != nullptr ? impair : "udp-impair", "--listen", "127.0.0.1:0",
+                      "--target", "127.0.0.1:" + std::to_string(gateway_->quicPort()),
+                      "--replay-first", "4", "--replay-after", "1500ms", "--stats-file",
+                      dir_ + "/relay.json"});
+  auto listening = relay.readLine(seconds(10));
+  const std::string prefix = "listening 127.0.0.1:";
+  ASSERT_TRUE(listening && listening->rfind(prefix, 0) == 0);
+  std::vector<std::string> argv = quic({"pub", "-t", "rp/t", "-m", "once", "-i", "replay-me",
+                                        "--session-file", session, "-d"});
+  argv[5] = listening->substr(prefix.size());  // the value of -p: through the relay
+  auto [rc2, out2] = run(argv);
+  ASSERT_EQ(rc2, 0) << out2;
+  ASSERT_NE(out2.find("Session resumed, 0-RTT accepted"), std::string::npos) << out2;
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));  // the replay, and its handshake
+  relay.signal(SIGTERM);
+  ASSERT_EQ(relay.wait(seconds(10)), 0);
+  std::ifstream stats(dir_ + "/relay.json");
+  const std::string json((std::istreambuf_iterator<char>(stats)), {});
+  EXPECT_EQ(json.find("\"replayed\":0,"), std::string::npos) << "nothing was replayed: " << json;
+  EXPECT_EQ(quicEvent("zero_rtt_accepted"), 1u);  // the real client only
+  EXPECT_EQ(quicEvent("zero_rtt_streams"), 1u);
+  EXPECT_EQ(brokerConnectionsOf("replay-me"), 1);
+}
+
+// ticket_key_file lets a restarted gateway (or another replica) resume tickets issued with the
+// same key; a ticket from a key that is no longer in use falls back to a full handshake. Both
+// deliver the message.
+TEST_F(CliTest, TicketsFollowTheKeyFileAndAStaleKeyMeansAFullHandshake) {
+  writeRandomKey(dir_ + "/k1.key");
+  writeRandomKey(dir_ + "/k2.key");
+  ASSERT_NO_FATAL_FAILURE(
+      startAll("", true, "    zero_rtt: true\n    ticket_key_file: k1.key\n"));
+  const std::string session = dir_ + "/session";
+  auto [rc1, out1] = run(quic({"pub", "-t", "tk/t", "-m", "a", "--session-file", session}));
+  ASSERT_EQ(rc1, 0) << out1;
+  std::filesystem::copy_file(session, session + ".k1");
+  ASSERT_NO_FATAL_FAILURE(restartGateway("    zero_rtt: true\n    ticket_key_file: k1.key\n"));
+  auto [rc2, out2] = run(quic({"pub", "-t", "tk/t", "-m", "b", "--session-file", session, "-d"}));
+  ASSERT_EQ(rc2, 0) << out2;
+  // Resumed (no certificate, no signature), but without 0-RTT: the new process has no memory
+  // of ClientHellos before its start, so GnuTLS refuses early data on older tickets (a replay
+  // could not be told apart); the client resends its CONNECT in 1-RTT.
+  EXPECT_NE(out2.find("Session resumed, 0-RTT rejected"), std::string::npos) << out2;
+  EXPECT_EQ(quicEvent("session_resumed"), 1u);
+  EXPECT_EQ(quicEvent("zero_rtt_accepted"), 0u);
+  ASSERT_NO_FATAL_FAILURE(restartGateway("    zero_rtt: true\n    ticket_key_file: k2.key\n"));
+  auto [rc3, out3] = run(quic({"pub", "-t", "tk/t", "-m", "c", "--session-file",
+                               session + ".k1", "-d"}));
+  ASSERT_EQ(rc3, 0) << out3;
+  EXPECT_NE(out3.find("Full handshake"), std::string::npos) << out3;
+  EXPECT_EQ(quicEvent("session_resumed"), 0u);
+  auto direct = subscribe(broker_->port(), "tk/#", 0, 1);
+  auto [rc4, out4] = run(quic({"pub", "-t", "tk/t", "-m", "d", "--session-file", session}));
+  ASSERT_EQ(rc4, 0) << out4;
+  EXPECT_EQ(payloads(*direct), std::vector<std::string>{"d"});
 }
 
 }  // namespace

@@ -32,6 +32,11 @@ const char* const kUsage =
     "  --rebind-after N      after every N datagrams sent to the target for a client, move\n"
     "                        that client's upstream socket to a new ephemeral port (NAT\n"
     "                        rebinding); 0 = never                              (default 0)\n"
+    "  --replay-first N      record the first N datagrams each client sends to the target and,\n"
+    "                        --replay-after later, send them again from a new port (an\n"
+    "                        attacker replaying a first flight, e.g. QUIC 0-RTT); replies to\n"
+    "                        the replay are read and dropped                    (default 0)\n"
+    "  --replay-after D      delay of that replay after the client's first datagram (default 1s)\n"
     "  --stats-file F        write the JSON counters to F at exit (also on stderr)\n"
     "  --ready-file F        write the 'listening HOST:PORT' line to F once bound\n"
     "  --help                this text\n"
@@ -176,7 +181,7 @@ ParsedOptions parseOptions(int argc, char** argv) {
     }
     static constexpr std::string_view kKnown[] = {
         "--listen", "--target", "--loss",         "--duplicate",  "--reorder",   "--delay",
-        "--jitter", "--seed",   "--rebind-after", "--stats-file", "--ready-file"};
+        "--jitter", "--seed",   "--rebind-after", "--replay-first", "--replay-after", "--stats-file", "--ready-file"};
     bool known = false;
     for (const auto k : kKnown) known = known || k == name;
     if (!known) return fail("unknown option '" + std::string(name) + "'");
@@ -205,6 +210,12 @@ ParsedOptions parseOptions(int argc, char** argv) {
       if (!parseCount(value, &o.seed)) return fail(bad + " (want an unsigned integer)");
     } else if (name == "--rebind-after") {
       if (!parseCount(value, &o.rebind_after)) return fail(bad + " (want an unsigned integer)");
+    } else if (name == "--replay-first") {
+      if (!parseCount(value, &o.replay_first)) return fail(bad + " (want an unsigned integer)");
+    } else if (name == "--replay-after") {
+      if (!parseDuration(value, &o.replay_after)) {
+        return fail(bad + " (want <integer>us|ms|s up to 1 hour, e.g. 2s)");
+      }
     } else if (name == "--stats-file") {
       o.stats_file = std::string(value);
     } else if (name == "--ready-file") {

@@ -40,6 +40,8 @@ struct ImpairOptions {
   LinkProfile profile;             // applies to both directions independently
   std::uint64_t seed = 1;          // --seed for the std::mt19937_64 decisions
   std::uint64_t rebind_after = 0;  // --rebind-after: datagrams per upstream port; 0 = never
+  std::uint64_t replay_first = 0;  // --replay-first: datagrams of each client to replay; 0 = none
+  std::chrono::microseconds replay_after{1000000};  // --replay-after: delay of that replay
   std::string stats_file;          // --stats-file: JSON counters at exit; empty = stderr only
   std::string ready_file;          // --ready-file: the "listening" line once bound; empty = none
 };

@@ -62,7 +62,7 @@ std::string RelayStats::json() const {
   appendDirection(out, "up", up);
   out += ",";
   appendDirection(out, "down", down);
-  out += ",\"rebinds\":" + std::to_string(rebinds) +
+  out += ",\"rebinds\":" + std::to_string(rebinds) + ",\"replayed\":" + std::to_string(replayed) +
          ",\"rebind_failures\":" + std::to_string(rebind_failures) +
          ",\"clients\":" + std::to_string(clients) +
          ",\"clients_rejected\":" + std::to_string(clients_rejected) + "}";
@@ -265,6 +265,10 @@ void ImpairRelay::fireDue(Clock::time_point now) {
       transmit(flow, entry.direction, entry.bytes, entry.copies);
       continue;
     }
+    if (entry.kind == QueueEntry::Kind::kReplay) {
+      replay(flow);
+      continue;
+    }
     // kHoldTimeout: no later datagram came in time, so the held one goes out in order.
     auto& held = flow.held[static_cast<int>(entry.direction)];
     if (held && held->id == entry.held_id) {
@@ -284,6 +288,15 @@ void ImpairRelay::transmit(ClientFlow& flow, Direction direction, const Bytes& b
         rebind(flow);
       }
       ++flow.sent_to_target;
+      if (flow.recorded.size() < options_.replay_first) {
+        if (flow.recorded.empty()) {
+          QueueEntry e;
+          e.kind = QueueEntry::Kind::kReplay;
+          e.flow = &flow;
+          schedule(Clock::now() + options_.replay_after, std::move(e));
+        }
+        flow.recorded.push_back(bytes);
+      }
       if (flow.upstream.valid()) {
         n = ::send(flow.upstream.get(), bytes.data(), bytes.size(), MSG_DONTWAIT);
       }
@@ -295,6 +308,17 @@ void ImpairRelay::transmit(ClientFlow& flow, Direction direction, const Bytes& b
       ++stats.forwarded;
     } else {
       ++stats.send_errors;
+    }
+  }
+}
+
+void ImpairRelay::replay(ClientFlow& flow) {
+  flow.replay = openUpstream();
+  if (!flow.replay.valid()) return;
+  for (const Bytes& bytes : flow.recorded) {
+    if (::send(flow.replay.get(), bytes.data(), bytes.size(), MSG_DONTWAIT) ==
+        static_cast<ssize_t>(bytes.size())) {
+      ++stats_.replayed;
     }
   }
 }

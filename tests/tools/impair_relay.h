@@ -37,6 +37,7 @@ struct RelayStats {
   DirectionStats down;
   std::uint64_t rebinds = 0;           // upstream sockets moved to a new port (--rebind-after)
   std::uint64_t rebind_failures = 0;   // rebinds that could not open a socket (old one kept)
+  std::uint64_t replayed = 0;          // datagrams sent again by --replay-first
   std::uint64_t clients = 0;           // distinct client source addresses seen
   std::uint64_t clients_rejected = 0;  // datagrams from new clients beyond the table limit
 
@@ -79,10 +80,12 @@ class ImpairRelay {
     UniqueFd upstream;                 // connected to the target; replaced on rebind
     std::uint64_t sent_to_target = 0;  // up datagrams written, for --rebind-after
     std::optional<Held> held[2];       // indexed by Direction
+    std::vector<Bytes> recorded;       // --replay-first: the first datagrams sent up
+    UniqueFd replay;                   // the replay's own socket (its replies are dropped)
   };
 
   struct QueueEntry {
-    enum class Kind { kSend, kHoldTimeout } kind = Kind::kSend;
+    enum class Kind { kSend, kHoldTimeout, kReplay } kind = Kind::kSend;
     ClientFlow* flow = nullptr;  // borrowed: flows live as long as the relay
     Direction direction = Direction::kUp;
     Bytes bytes;                // kSend only
@@ -103,6 +106,7 @@ class ImpairRelay {
   void fireDue(Clock::time_point now);
   void transmit(ClientFlow& flow, Direction direction, const Bytes& bytes, int copies);
   void rebind(ClientFlow& flow);
+  void replay(ClientFlow& flow);
   void countPending();
   DirectionStats& statsFor(Direction d) { return d == Direction::kUp ? stats_.up : stats_.down; }
   std::chrono::microseconds holdWindow() const;

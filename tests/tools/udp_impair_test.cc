@@ -547,7 +547,7 @@ TEST(UdpImpairTest, SigtermWritesTheCountersToTheStatsFileAndStderr) {
             "\"reordered\":0,\"send_errors\":0,\"pending_at_exit\":0},"
             "\"down\":{\"received\":6,\"forwarded\":6,\"dropped\":0,\"duplicated\":0,"
             "\"reordered\":0,\"send_errors\":0,\"pending_at_exit\":0},"
-            "\"rebinds\":0,\"rebind_failures\":0,\"clients\":2,\"clients_rejected\":0}\n");
+            "\"rebinds\":0,\"replayed\":0,\"rebind_failures\":0,\"clients\":2,\"clients_rejected\":0}\n");
   EXPECT_NE(relay.stderrText().find(stats), std::string::npos) << relay.stderrText();
 }
 

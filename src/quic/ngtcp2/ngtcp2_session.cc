@@ -191,9 +191,8 @@ Result<void, std::string> Ngtcp2Session::init(const TlsServerContext& tls, const
       rv != 0)
     return fail(std::string("ngtcp2_conn_server_new: ") + ngtcp2_strerror(rv));
 
-  if (int rv = gnutls_init(&tls_, GNUTLS_SERVER | GNUTLS_NO_AUTO_SEND_TICKET |
-                                      GNUTLS_NO_END_OF_EARLY_DATA);
-      rv != 0)
+  zero_rtt_ = tls.zeroRtt();
+  if (int rv = gnutls_init(&tls_, tls.initFlags()); rv != 0)
     return fail(std::string("gnutls_init: ") + gnutls_strerror(rv));
   if (auto r = tls.configure(tls_); !r) return fail(r.error());
   conn_ref_.get_conn = getConn;
@@ -296,6 +295,8 @@ int Ngtcp2Session::onAckedStreamData(int64_t stream_id, uint64_t offset, uint64_
 int Ngtcp2Session::onStreamOpen(int64_t stream_id) {
   if (!ngtcp2_is_bidi_stream(stream_id) || state_ != State::kOpen) return 0;
   const SpliceContext context = host_.spliceContext();
+  // Before the handshake completes, a client stream can only come from 0-RTT packets.
+  if (!handshake_done_) context.metrics.addQuicEvent(QuicEvent::kZeroRttStreams);
   QuicStreamHost& stream_host = *this;
   auto stream =
       std::make_unique<QuicStream>(stream_host, stream_id, context.limits.buffer_low_water);
@@ -359,6 +360,15 @@ int Ngtcp2Session::onHandshakeCompleted() {
   Log::debug("QUIC handshake completed",
              {{"peer", peer_.toString()},
               {"alpn", std::string(reinterpret_cast<const char*>(alpn.data), alpn.size)}});
+  if (zero_rtt_) {
+    Metrics& metrics = host_.spliceContext().metrics;
+    if (gnutls_session_is_resumed(tls_) != 0) metrics.addQuicEvent(QuicEvent::kSessionResumed);
+    if ((gnutls_session_get_flags(tls_) & GNUTLS_SFLAGS_EARLY_DATA) != 0)
+      metrics.addQuicEvent(QuicEvent::kZeroRttAccepted);
+    // One ticket per connection, for the next one (RFC 8446 §4.6.1).
+    if (int rv = gnutls_session_ticket_send(tls_, 1, 0); rv != 0)
+      Log::debug("cannot send a session ticket", {{"error", gnutls_strerror(rv)}});
+  }
   release_tls_ = true;  // not here: GnuTLS is still on the stack
   return 0;
 }

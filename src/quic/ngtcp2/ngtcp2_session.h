@@ -102,6 +102,7 @@ class Ngtcp2Session final : public QuicSession, private QuicStreamHost {
   ngtcp2_conn* conn_ = nullptr;
   gnutls_session_t tls_ = nullptr;  // freed once the handshake is done (releaseTls())
   bool release_tls_ = false;         // the handshake completed: free tls_ after this read
+  bool zero_rtt_ = false;            // listeners.quic.zero_rtt: tickets, early data
   ngtcp2_crypto_conn_ref conn_ref_{};  // what GnuTLS's session pointer leads to
   ngtcp2_connection_close_error last_error_{};
   ngtcp2_cid scid_{};

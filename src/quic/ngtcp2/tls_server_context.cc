@@ -2,6 +2,9 @@
 
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
 
+#include <fstream>
+#include <iterator>
+
 namespace mqttd {
 namespace {
 
@@ -12,6 +15,39 @@ namespace {
 constexpr const char* kPriority =
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:"
     "+GROUP-SECP521R1:+GROUP-X448:%SERVER_PRECEDENCE:%DISABLE_TLS13_COMPAT_MODE";
+
+constexpr size_t kTicketKeySize = 64;             // what gnutls_session_ticket_enable_server takes
+constexpr size_t kAntiReplayCapacity = 1'000'000;  // ClientHellos per window (~100 MB at most)
+constexpr unsigned kAntiReplayWindowMs = 10'000;   // GnuTLS's default freshness window
+
+// The ticket master key: 64 raw bytes, or their base64 (whitespace around it ignored).
+Result<std::vector<uint8_t>, std::string> readTicketKey(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  if (!in.good() && !in.eof()) return fail("cannot read session ticket key file '" + path + "'");
+  if (text.size() == kTicketKeySize) return std::vector<uint8_t>(text.begin(), text.end());
+  const auto first = text.find_first_not_of(" \t\r\n");
+  const auto last = text.find_last_not_of(" \t\r\n");
+  if (first != std::string::npos) text = text.substr(first, last - first + 1);
+  gnutls_datum_t b64{reinterpret_cast<unsigned char*>(text.data()),
+                     static_cast<unsigned>(text.size())};
+  gnutls_datum_t raw{};
+  if (gnutls_base64_decode2(&b64, &raw) == 0) {
+    std::vector<uint8_t> key(raw.data, raw.data + raw.size);
+    gnutls_free(raw.data);
+    if (key.size() == kTicketKeySize) return key;
+  }
+  return fail("session ticket key file '" + path + "': expected " +
+              std::to_string(kTicketKeySize) + " random bytes, raw or base64 (e.g. `head -c " +
+              std::to_string(kTicketKeySize) + " /dev/urandom > " + path + "`)");
+}
+
+int antiReplayAdd(void* ptr, time_t expires, const gnutls_datum_t* key, const gnutls_datum_t*) {
+  auto* store = static_cast<AntiReplayStore*>(ptr);
+  const auto r = store->add(std::string(reinterpret_cast<const char*>(key->data), key->size),
+                            expires);
+  return r == AntiReplayStore::Result::kAdded ? 0 : GNUTLS_E_DB_ENTRY_EXISTS;
+}
 
 }  // namespace
 
@@ -32,6 +68,27 @@ Result<std::unique_ptr<TlsServerContext>, std::string> TlsServerContext::create(
     return fail(std::string("TLS priority string: ") + gnutls_strerror(rv) + " at '" +
                 (error_at != nullptr ? error_at : "") + "'");
   self->alpn_ = config.alpn;
+  self->zero_rtt_ = config.zero_rtt;
+  if (self->zero_rtt_) {
+    if (!config.ticket_key_file.empty()) {
+      auto key = readTicketKey(config.ticket_key_file);
+      if (!key) return fail(key.error());
+      self->ticket_key_ = std::move(*key);
+    } else {
+      gnutls_datum_t key{};
+      if (int rv = gnutls_session_ticket_key_generate(&key); rv != 0)
+        return fail(std::string("session ticket key: ") + gnutls_strerror(rv));
+      self->ticket_key_.assign(key.data, key.data + key.size);
+      gnutls_memset(key.data, 0, key.size);
+      gnutls_free(key.data);
+    }
+    self->anti_replay_store_ = std::make_unique<AntiReplayStore>(kAntiReplayCapacity);
+    if (int rv = gnutls_anti_replay_init(&self->anti_replay_); rv != 0)
+      return fail(std::string("anti-replay: ") + gnutls_strerror(rv));
+    gnutls_anti_replay_set_window(self->anti_replay_, kAntiReplayWindowMs);
+    gnutls_anti_replay_set_add_function(self->anti_replay_, antiReplayAdd);
+    gnutls_anti_replay_set_ptr(self->anti_replay_, self->anti_replay_store_.get());
+  }
   for (auto& id : self->alpn_)
     self->alpn_datums_.push_back(
         gnutls_datum_t{reinterpret_cast<unsigned char*>(id.data()),
@@ -40,6 +97,8 @@ Result<std::unique_ptr<TlsServerContext>, std::string> TlsServerContext::create(
 }
 
 TlsServerContext::~TlsServerContext() {
+  if (anti_replay_ != nullptr) gnutls_anti_replay_deinit(anti_replay_);
+  if (!ticket_key_.empty()) gnutls_memset(ticket_key_.data(), 0, ticket_key_.size());
   if (priority_ != nullptr) gnutls_priority_deinit(priority_);
   if (credentials_ != nullptr) gnutls_certificate_free_credentials(credentials_);
 }
@@ -58,7 +117,22 @@ Result<void, std::string> TlsServerContext::configure(gnutls_session_t session) 
                                          GNUTLS_ALPN_MANDATORY | GNUTLS_ALPN_SERVER_PRECEDENCE);
       rv != 0)
     return fail(std::string("gnutls_alpn_set_protocols: ") + gnutls_strerror(rv));
+  if (zero_rtt_) {
+    const gnutls_datum_t key{const_cast<unsigned char*>(ticket_key_.data()),
+                             static_cast<unsigned>(ticket_key_.size())};
+    if (int rv = gnutls_session_ticket_enable_server(session, &key); rv != 0)
+      return fail(std::string("gnutls_session_ticket_enable_server: ") + gnutls_strerror(rv));
+    gnutls_anti_replay_enable(session, anti_replay_);
+    // RFC 9001 §4.6.1: a QUIC ticket that allows 0-RTT carries max_early_data_size 0xffffffff.
+    (void)gnutls_record_set_max_early_data_size(session, 0xffffffffu);
+  }
   return {};
+}
+
+unsigned TlsServerContext::initFlags() const {
+  unsigned flags = GNUTLS_SERVER | GNUTLS_NO_AUTO_SEND_TICKET | GNUTLS_NO_END_OF_EARLY_DATA;
+  if (zero_rtt_) flags |= GNUTLS_ENABLE_EARLY_DATA;
+  return flags;
 }
 
 }  // namespace mqttd

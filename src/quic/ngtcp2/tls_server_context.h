@@ -4,11 +4,13 @@
 
 #include <gnutls/gnutls.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
+#include "quic/ngtcp2/anti_replay_store.h"
 #include "mqttd/config.h"
 
 namespace mqttd {
@@ -23,9 +25,15 @@ class TlsServerContext {
   TlsServerContext(const TlsServerContext&) = delete;
   TlsServerContext& operator=(const TlsServerContext&) = delete;
 
-  // Sets up a fresh server session: credentials, priorities, ALPN (mandatory), ngtcp2 glue.
-  // The caller owns `session` (gnutls_deinit).
+  // Sets up a fresh server session: credentials, priorities, ALPN (mandatory), ngtcp2 glue;
+  // with zero_rtt also session tickets, early data and anti-replay. The caller owns `session`
+  // (gnutls_deinit) and created it with initFlags().
   Result<void, std::string> configure(gnutls_session_t session) const;
+  // gnutls_init() flags for a server session of this listener.
+  unsigned initFlags() const;
+  bool zeroRtt() const { return zero_rtt_; }
+  // The anti-replay memory (for tests and metrics): ClientHellos recorded in the window.
+  size_t antiReplayEntries() const { return anti_replay_store_ ? anti_replay_store_->size() : 0; }
 
  private:
   TlsServerContext() = default;
@@ -36,6 +44,10 @@ class TlsServerContext {
   gnutls_priority_t priority_ = nullptr;
   std::vector<std::string> alpn_;           // offered protocol ids, in preference order
   std::vector<gnutls_datum_t> alpn_datums_;  // views into alpn_
+  bool zero_rtt_ = false;
+  std::vector<uint8_t> ticket_key_;          // 64-byte master key; GnuTLS rotates keys from it
+  gnutls_anti_replay_t anti_replay_ = nullptr;
+  std::unique_ptr<AntiReplayStore> anti_replay_store_;
 };
 
 }  // namespace mqttd

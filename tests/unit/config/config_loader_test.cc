@@ -172,10 +172,10 @@ TEST(ConfigLoaderTest, UnknownKeyWithoutNearMatchListsValidKeys) {
 }
 
 TEST(ConfigLoaderTest, UnknownTopLevelKeyAndSection) {
-  EXPECT_THAT(errors(minimalPlus("lgo:\n  level: info\nworkers: 4\n")),
+  EXPECT_THAT(errors(minimalPlus("lgo:\n  level: info\nthreads: 4\n")),
               ElementsAre("gw.yaml:8:1: lgo: unknown key (did you mean 'log'?)",
-                          "gw.yaml:10:1: workers: unknown key (valid keys here: upstream, "
-                          "listeners, admin, limits, log, drain_timeout)"));
+                          "gw.yaml:10:1: threads: unknown key (valid keys here: upstream, "
+                          "listeners, admin, limits, log, drain_timeout, workers)"));
 }
 
 TEST(ConfigLoaderTest, MisspeltRequiredSectionIsNotAlsoReportedMissing) {
