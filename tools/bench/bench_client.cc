@@ -49,6 +49,17 @@ BenchClient::BenchClient(EventLoop& loop, const BenchOptions& options, BenchStat
       publisher_id_(PayloadStamp::publisherId(client_id_)),
       publish_timer_(loop, [this] { onPublishTimer(); }) {}
 
+std::shared_ptr<const client::ResumptionTicket> BenchClient::resumption_;
+
+void BenchClient::setResumption(std::shared_ptr<const client::ResumptionTicket> ticket) {
+  resumption_ = std::move(ticket);
+}
+
+std::shared_ptr<const client::ResumptionTicket> BenchClient::ticket() const {
+  if (quic_ == nullptr || !quic_->ticket()) return nullptr;
+  return std::make_shared<const client::ResumptionTicket>(*quic_->ticket());
+}
+
 Result<void, std::string> BenchClient::start(const SocketAddress& peer) {
   if (started_) return fail(std::string("already started"));
   std::unique_ptr<client::ClientTransport> inner;
@@ -68,7 +79,10 @@ Result<void, std::string> BenchClient::start(const SocketAddress& peer) {
     }
     q.tls_context = shared_tls;
     q.debug_log = std::getenv("MQTTD_NGTCP2_DEBUG") != nullptr;  // ngtcp2 log on stderr
-    inner = std::make_unique<client::QuicClientConnection>(loop_, std::move(q));
+    q.resume = resumption_;
+    auto quic = std::make_unique<client::QuicClientConnection>(loop_, std::move(q));
+    quic_ = quic.get();
+    inner = std::move(quic);
   } else {
     inner = std::make_unique<client::TcpClientTransport>(loop_);
   }
@@ -120,6 +134,10 @@ void BenchClient::onConnected() {
   ++stats_.open;
   stats_.connack.record(us);
   if (options_.mode == BenchMode::kConn) stats_.interval.record(us);
+  if (quic_ != nullptr && quic_->resumed()) {
+    ++stats_.resumed;
+    if (quic_->earlyDataAccepted()) ++stats_.zero_rtt_accepted;
+  }
   if (hooks_.on_connect_result) hooks_.on_connect_result();
   if (stopping_ || closed_) return;
 

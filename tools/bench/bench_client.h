@@ -15,6 +15,8 @@
 #include "bench/sequence_tracker.h"
 #include "bench/timed_transport.h"
 #include "client/mqtt_client.h"
+#include "client/quic_client_connection.h"
+#include "client/resumption_ticket.h"
 #include "core/event_loop.h"
 
 namespace mqttd::bench {
@@ -40,6 +42,10 @@ class BenchClient {
   void stop();
 
   bool closed() const { return closed_; }
+  // QUIC: every client started afterwards resumes `ticket` (0-RTT); nullptr: full handshakes.
+  static void setResumption(std::shared_ptr<const client::ResumptionTicket> ticket);
+  // QUIC: the latest session ticket this client's connection received, if any.
+  std::shared_ptr<const client::ResumptionTicket> ticket() const;
   // Why the connection failed before CONNACK 0; empty otherwise.
   const std::string& failure() const { return failure_; }
   const SequenceTracker& tracker() const { return tracker_; }
@@ -68,6 +74,8 @@ class BenchClient {
   const uint32_t publisher_id_;
 
   std::unique_ptr<TimedTransport> transport_;  // declared before mqtt_: outlives it
+  client::QuicClientConnection* quic_ = nullptr;  // inside transport_ when QUIC
+  static std::shared_ptr<const client::ResumptionTicket> resumption_;
   std::unique_ptr<client::MqttClient> mqtt_;
   Timer publish_timer_;  // -I > 0: next tick; -I 0: yields to the loop between bursts
 

@@ -65,7 +65,9 @@ void BenchOptions::usage(std::ostream& out) {
          "  --cafile FILE    trusted CA certificates (PEM); default: the system store\n"
          "  --insecure       do not verify the server certificate\n"
          "  --alpn LIST      ALPN protocols to offer, comma separated (default mqtt)\n"
-         "  --zero-rtt       0-RTT on reconnects (not available yet: ignored with a warning)\n"
+         "  --zero-rtt       quic: one priming connection gets a session ticket first; every\n"
+         "                   client then resumes it and sends its CONNECT in 0-RTT data\n"
+         "                   (needs listeners.quic.zero_rtt on the gateway)\n"
          "  -V 311|5         MQTT protocol version (default 311)\n"
          "  --inflight N     pub: unacked QoS>0 publishes per client, 1..65535 (default 32)\n"
          "  -u USER, -P PASS username and password\n"
@@ -169,7 +171,7 @@ Result<BenchOptions, std::string> BenchOptions::parse(const std::vector<std::str
       }
       if (o.alpn.empty()) return bad("needs at least one protocol");
     } else if (a == "--zero-rtt") {
-      o.warnings.push_back("--zero-rtt: 0-RTT is not available yet; ignored");
+      o.zero_rtt = true;
     } else if (a == "-V" || a == "--protocol-version") {
       if (!value()) return bad("needs 311 or 5");
       if (v == "311" || v == "mqttv311")

@@ -37,6 +37,7 @@ struct BenchOptions {
   std::string host = "127.0.0.1";
   std::optional<uint16_t> port;   // -p; parse() fills 14567 (quic) or 1883 (tcp)
   bool quic = true;               // --transport quic|tcp
+  bool zero_rtt = false;          // --zero-rtt: resume a primed ticket, CONNECT in 0-RTT
   std::string cafile;             // --cafile, PEM; "" = system store
   bool insecure = false;          // --insecure: do not verify the server certificate
   std::vector<std::string> alpn;  // --alpn a,b; parse() fills {"mqtt"}

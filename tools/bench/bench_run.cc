@@ -93,7 +93,11 @@ int BenchRun::run() {
   next_report_ns_ = start_ns_ + kReportPeriodNs;
   report_timer_.start(std::chrono::nanoseconds(kReportPeriodNs));
   if (options_.duration_s > 0) duration_timer_.start(std::chrono::seconds(options_.duration_s));
-  startClients();
+  if (options_.zero_rtt && options_.quic) {
+    prime();
+  } else {
+    startClients();
+  }
   if (!finished_) loop_.run();
   stats_.latency.merge(stats_.interval);
   stats_.interval.reset();
@@ -104,6 +108,32 @@ int BenchRun::run() {
   }
   std::cout.flush();
   return exitStatus();
+}
+
+// --zero-rtt: one connection (not counted) fetches a session ticket; the clients then resume it.
+void BenchRun::prime() {
+  primer_options_ = options_;
+  primer_options_.mode = BenchMode::kConn;
+  primer_options_.prefix = options_.prefix + "-primer";
+  BenchClient::Hooks hooks;
+  hooks.on_connect_result = [this] { loop_.callLater([this] { primer_->stop(); }); };
+  hooks.on_closed = [this] {
+    loop_.callLater([this] {
+      auto ticket = primer_->ticket();
+      if (!ticket) {
+        std::cerr << "Warning: --zero-rtt: the server sent no session ticket (is "
+                     "listeners.quic.zero_rtt on?); full handshakes\n";
+      }
+      BenchClient::setResumption(std::move(ticket));
+      start_ns_ = monotonicNanos();
+      startClients();
+    });
+  };
+  primer_ = std::make_unique<BenchClient>(loop_, primer_options_, primer_stats_, 1, std::move(hooks));
+  if (auto r = primer_->start(peer_); !r) {
+    std::cerr << "Warning: --zero-rtt: " << r.error() << "; full handshakes\n";
+    startClients();
+  }
 }
 
 void BenchRun::startClients() {
@@ -302,7 +332,9 @@ void BenchRun::writeJson(std::ostream& out) const {
     << ",\"limit_reached\":" << (limit_reached_ ? "true" : "false") << ",\"elapsed_s\":" << secs
     << ",\"connections\":{\"established\":" << stats_.connected
     << ",\"failed\":" << stats_.connect_failed
-    << ",\"lost\":" << stats_.errors[static_cast<size_t>(ErrorKind::kConnectionLost)] << "}"
+    << ",\"lost\":" << stats_.errors[static_cast<size_t>(ErrorKind::kConnectionLost)]
+    << ",\"resumed\":" << stats_.resumed << ",\"zero_rtt_accepted\":" << stats_.zero_rtt_accepted
+    << "}"
     << ",\"messages\":{\"published\":" << stats_.published << ",\"acked\":" << stats_.acked
     << ",\"received\":" << stats_.received << "}"
     << ",\"rate_msg_s\":" << (secs > 0 ? static_cast<double>(messages) / secs : 0.0)

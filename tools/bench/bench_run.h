@@ -39,6 +39,7 @@ class BenchRun {
   int run();
 
  private:
+  void prime();
   void startClients();
   void onConnectResult(uint32_t index);
   void onClientClosed();
@@ -53,6 +54,9 @@ class BenchRun {
   BenchOptions options_;
   EventLoop loop_;
   BenchStats stats_;
+  BenchOptions primer_options_;            // --zero-rtt: the priming connection's options
+  BenchStats primer_stats_;                // ... and its figures (not reported)
+  std::unique_ptr<BenchClient> primer_;
   SocketAddress peer_;
   std::vector<std::unique_ptr<BenchClient>> clients_;
 

@@ -31,6 +31,8 @@ struct BenchStats {
   uint64_t connects_started = 0;  // dials begun
   uint64_t connected = 0;         // CONNACK 0 received
   uint64_t connect_failed = 0;    // ended before CONNACK 0 (also counted in errors)
+  uint64_t resumed = 0;           // --zero-rtt: connections that resumed the TLS session
+  uint64_t zero_rtt_accepted = 0;  // ... and whose 0-RTT data the server accepted
   uint64_t open = 0;              // connected now
   // Messages. pub: published = PUBLISH packets sent, acked = PUBACK/PUBCOMP received.
   // sub: received = application messages delivered (up to -L).
