@@ -106,11 +106,12 @@ TEST(BenchOptionsTest, ErrorsNameTheOption) {
   expectError({"pub", "-P", "pw"}, "option -P");
 }
 
-TEST(BenchOptionsTest, ZeroRttIsAcceptedWithAWarning) {
+TEST(BenchOptionsTest, ZeroRttIsAnOption) {
   auto r = parse({"conn", "--zero-rtt"});
   ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->warnings.size(), 1u);
-  EXPECT_NE(r->warnings[0].find("--zero-rtt"), std::string::npos);
+  EXPECT_TRUE(r->zero_rtt);
+  EXPECT_TRUE(r->warnings.empty());
+  EXPECT_FALSE(parse({"conn"})->zero_rtt);
 }
 
 TEST(BenchOptionsTest, SubAcceptsWildcards) {
