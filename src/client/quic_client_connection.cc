@@ -340,14 +340,7 @@ void QuicClientConnection::openEarlyStream() {
   const ResumptionTicket& t = *options_.resume;
   ngtcp2_transport_params params;
   ngtcp2_transport_params_default(&params);
-  params.initial_max_data = t.initial_max_data;
-  params.initial_max_stream_data_bidi_local = t.initial_max_stream_data_bidi_local;
-  params.initial_max_stream_data_bidi_remote = t.initial_max_stream_data_bidi_remote;
-  params.initial_max_stream_data_uni = t.initial_max_stream_data_uni;
-  params.initial_max_streams_bidi = t.initial_max_streams_bidi;
-  params.initial_max_streams_uni = t.initial_max_streams_uni;
-  params.active_connection_id_limit = t.active_connection_id_limit;
-  params.max_datagram_frame_size = t.max_datagram_frame_size;
+  t.applyTo(params);
   ngtcp2_conn_set_early_remote_transport_params(conn_, &params);
   int64_t id = -1;
   if (int rv = ngtcp2_conn_open_bidi_stream(conn_, &id, nullptr); rv != 0) {
@@ -371,14 +364,7 @@ void QuicClientConnection::onSessionTicket() {
   t.tls_session = tls_.sessionData();
   const ngtcp2_transport_params* p = ngtcp2_conn_get_remote_transport_params(conn_);
   if (t.tls_session.empty() || p == nullptr) return;
-  t.initial_max_data = p->initial_max_data;
-  t.initial_max_stream_data_bidi_local = p->initial_max_stream_data_bidi_local;
-  t.initial_max_stream_data_bidi_remote = p->initial_max_stream_data_bidi_remote;
-  t.initial_max_stream_data_uni = p->initial_max_stream_data_uni;
-  t.initial_max_streams_bidi = p->initial_max_streams_bidi;
-  t.initial_max_streams_uni = p->initial_max_streams_uni;
-  t.active_connection_id_limit = p->active_connection_id_limit;
-  t.max_datagram_frame_size = p->max_datagram_frame_size;
+  t.rememberFrom(*p);
   ticket_ = std::move(t);
 }
 

@@ -30,7 +30,35 @@ constexpr Field kFields[] = {
     {"max_datagram_frame_size", &ResumptionTicket::max_datagram_frame_size},
 };
 
+// RFC 9000 §7.4.1's list, as ResumptionTicket fields and as ngtcp2 fields.
+struct Remembered {
+  uint64_t ResumptionTicket::*ours;
+  uint64_t ngtcp2_transport_params::*theirs;
+};
+constexpr Remembered kRemembered[] = {
+    {&ResumptionTicket::initial_max_data, &ngtcp2_transport_params::initial_max_data},
+    {&ResumptionTicket::initial_max_stream_data_bidi_local,
+     &ngtcp2_transport_params::initial_max_stream_data_bidi_local},
+    {&ResumptionTicket::initial_max_stream_data_bidi_remote,
+     &ngtcp2_transport_params::initial_max_stream_data_bidi_remote},
+    {&ResumptionTicket::initial_max_stream_data_uni,
+     &ngtcp2_transport_params::initial_max_stream_data_uni},
+    {&ResumptionTicket::initial_max_streams_bidi, &ngtcp2_transport_params::initial_max_streams_bidi},
+    {&ResumptionTicket::initial_max_streams_uni, &ngtcp2_transport_params::initial_max_streams_uni},
+    {&ResumptionTicket::active_connection_id_limit,
+     &ngtcp2_transport_params::active_connection_id_limit},
+    {&ResumptionTicket::max_datagram_frame_size, &ngtcp2_transport_params::max_datagram_frame_size},
+};
+
 }  // namespace
+
+void ResumptionTicket::rememberFrom(const ngtcp2_transport_params& params) {
+  for (const Remembered& r : kRemembered) this->*r.ours = params.*r.theirs;
+}
+
+void ResumptionTicket::applyTo(ngtcp2_transport_params& params) const {
+  for (const Remembered& r : kRemembered) params.*r.theirs = this->*r.ours;
+}
 
 std::string ResumptionTicket::encode() const {
   gnutls_datum_t raw{const_cast<unsigned char*>(tls_session.data()),

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <ngtcp2/ngtcp2.h>
+
 #include "core/result.h"
 
 namespace mqttd::client {
@@ -23,6 +25,10 @@ struct ResumptionTicket {
   uint64_t initial_max_streams_uni = 0;
   uint64_t active_connection_id_limit = 0;
   uint64_t max_datagram_frame_size = 0;
+
+  // The remembered parameters from / into ngtcp2's struct (other fields untouched).
+  void rememberFrom(const ngtcp2_transport_params& params);
+  void applyTo(ngtcp2_transport_params& params) const;
 
   std::string encode() const;
   static Result<ResumptionTicket, std::string> decode(const std::string& text);
