@@ -42,6 +42,7 @@ std::string_view toString(QuicEvent event) {
     case QuicEvent::kSessionResumed: return "session_resumed";
     case QuicEvent::kZeroRttAccepted: return "zero_rtt_accepted";
     case QuicEvent::kZeroRttStreams: return "zero_rtt_streams";
+    case QuicEvent::kDatagramHandedOver: return "datagram_handed_over";
   }
   return "unknown";
 }

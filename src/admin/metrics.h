@@ -47,8 +47,9 @@ enum class QuicEvent : uint8_t {
   kSessionResumed,          // handshakes that resumed a TLS session from a ticket
   kZeroRttAccepted,         // resumed handshakes whose 0-RTT (early) data was accepted
   kZeroRttStreams,          // streams opened by 0-RTT packets (their CONNECT came in early data)
+  kDatagramHandedOver,      // datagrams passed to the worker that owns their connection ID
 };
-inline constexpr size_t kQuicEventCount = 10;
+inline constexpr size_t kQuicEventCount = 11;
 std::string_view toString(QuicEvent event);
 
 class Metrics {

@@ -14,11 +14,13 @@ namespace mqttd {
 Result<std::unique_ptr<TcpListener>, std::string> TcpListener::open(EventLoop& loop,
                                                                     const SocketAddress& address,
                                                                     int backlog,
-                                                                    AcceptCallback on_accept) {
+                                                                    AcceptCallback on_accept,
+                                                                    bool reuse_port) {
   std::unique_ptr<TcpListener> self(new TcpListener(std::move(on_accept)));
+  unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+  if (reuse_port) flags |= LEV_OPT_REUSEABLE_PORT;
   self->listener_ = evconnlistener_new_bind(
-      loop.base(), &TcpListener::acceptTrampoline, self.get(),
-      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, backlog,
+      loop.base(), &TcpListener::acceptTrampoline, self.get(), flags, backlog,
       address.get(), static_cast<int>(address.size()));
   if (self->listener_ == nullptr)
     return fail("cannot listen on " + address.toString() + ": " + std::strerror(errno));

@@ -19,11 +19,14 @@ class TcpListener {
  public:
   using AcceptCallback = std::function<void(UniqueFd fd, const SocketAddress& peer)>;
 
-  // Binds and listens (SO_REUSEADDR); the error names the address and errno text.
+  // Binds and listens (SO_REUSEADDR); the error names the address and errno text. With
+  // `reuse_port` also SO_REUSEPORT: one listening socket per worker on the same port, the
+  // kernel spreading new connections over them.
   static Result<std::unique_ptr<TcpListener>, std::string> open(EventLoop& loop,
                                                                 const SocketAddress& address,
                                                                 int backlog,
-                                                                AcceptCallback on_accept);
+                                                                AcceptCallback on_accept,
+                                                                bool reuse_port = false);
   ~TcpListener();
   TcpListener(const TcpListener&) = delete;
   TcpListener& operator=(const TcpListener&) = delete;

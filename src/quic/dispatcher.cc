@@ -16,12 +16,14 @@ constexpr size_t kMaxPerWakeup = 512;
 }  // namespace
 
 Dispatcher::Dispatcher(EventLoop& loop, UdpSocket& socket, ConnectionTracker& tracker,
-                       Ngtcp2Engine& engine, Metrics& metrics)
+                       Ngtcp2Engine& engine, Metrics& metrics, Handover handover)
     : loop_(loop),
       socket_(socket),
       tracker_(tracker),
       engine_(engine),
       metrics_(metrics),
+      handover_(std::move(handover)),
+      steering_(handover_.worker_id, handover_.send ? handover_.worker_count : 1),
       watch_(loop, socket.fd(), EV_READ, [this](short) { onReadable(); }) {
   watch_.enable();
 }
@@ -44,7 +46,7 @@ void Dispatcher::onReadable() {
   });
 }
 
-void Dispatcher::dispatch(const ReceivedDatagram& datagram) {
+void Dispatcher::route(const ReceivedDatagram& datagram, bool may_hand_over) {
   ngtcp2_version_cid vc;
   const int rv = ngtcp2_pkt_decode_version_cid(&vc, datagram.data.data(), datagram.data.size(),
                                                ConnectionIdGenerator::kLength);
@@ -59,6 +61,14 @@ void Dispatcher::dispatch(const ReceivedDatagram& datagram) {
   if (QuicSession* session = tracker_.find(cidKey(vc.dcid, vc.dcidlen))) {
     session->onDatagram(datagram);
     return;
+  }
+  // Not ours: maybe another worker's connection that moved to an address the kernel hashes here.
+  if (may_hand_over) {
+    if (auto owner = steering_.ownerOf(datagram.data, vc.version, vc.dcid, vc.dcidlen)) {
+      metrics_.addQuicEvent(QuicEvent::kDatagramHandedOver);
+      handover_.send(*owner, datagram);
+      return;
+    }
   }
   const bool long_header = (datagram.data[0] & 0x80) != 0;
   if (long_header) {

@@ -10,6 +10,8 @@ namespace {
 
 // After the drain timeout: how long closing connections get to finish their FIN exchange.
 constexpr std::chrono::seconds kFinalGrace{3};
+// /connections: how long the admin server waits for the workers' answers.
+constexpr std::chrono::milliseconds kConnectionsTimeout{1000};
 
 std::vector<std::string> restartOnlyChanges(const Config& running, const Config& next) {
   std::vector<std::string> keys;
@@ -21,6 +23,7 @@ std::vector<std::string> restartOnlyChanges(const Config& running, const Config&
     keys.push_back("listeners.tcp.backlog");
   if (running.listeners.quic != next.listeners.quic) keys.push_back("listeners.quic");
   if (running.admin.address != next.admin.address) keys.push_back("admin.address");
+  if (running.workers != next.workers) keys.push_back("workers");
   return keys;
 }
 
@@ -47,11 +50,9 @@ Gateway::Gateway(Config config, std::string config_path)
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-Gateway::~Gateway() = default;
-
-SpliceContext Gateway::spliceContext() {
-  return SpliceContext{loop_, metrics_, broker_, config_.upstream.connect_timeout,
-                       config_.limits};
+Gateway::~Gateway() {
+  // Worker threads first: they post to the main loop and use metrics_ and settings_.
+  workers_.reset();
 }
 
 Result<void, std::string> Gateway::start() {
@@ -59,27 +60,20 @@ Result<void, std::string> Gateway::start() {
   if (!broker) return fail("upstream.address: " + broker.error());
   broker_ = *broker;
 
-  if (config_.listeners.tcp) {
-    auto address = SocketAddress::parse(config_.listeners.tcp->address);
-    if (!address) return fail("listeners.tcp.address: " + address.error());
-    auto tcp = TcpFrontend::open(
-        loop_, *address, config_.listeners.tcp->backlog, [this] { return spliceContext(); },
-        [this] { return next_connection_id_++; });
-    if (!tcp) return fail("listeners.tcp: " + tcp.error());
-    tcp_ = std::move(*tcp);
-    tcp_->setOnConnectionClosed([this] { checkDrained(); });
-    Log::info("listening", {{"transport", "tcp"}, {"address", tcp_->address().toString()}});
-  }
-
-  if (config_.listeners.quic) {
-    auto quic = QuicFrontend::open(
-        loop_, metrics_, *config_.listeners.quic, [this] { return spliceContext(); },
-        [this] { return next_connection_id_++; });
-    if (!quic) return fail("listeners.quic: " + quic.error());
-    quic_ = std::move(*quic);
-    quic_->setOnConnectionClosed([this] { checkDrained(); });
-    Log::info("listening", {{"transport", "quic"}, {"address", quic_->address().toString()}});
-  }
+  settings_ = std::make_unique<LiveSettings>(
+      LiveSettings::Snapshot{broker_, config_.upstream.connect_timeout, config_.limits});
+  // A worker's connection ended (on its thread): re-check the drain on the main loop.
+  auto pool = WorkerPool::open(config_, loop_, metrics_, *settings_,
+                               [this] { loop_.callLater([this] { checkDrained(); }); });
+  if (!pool) return fail(pool.error());
+  workers_ = std::move(*pool);
+  const std::string worker_count = std::to_string(workers_->size());
+  if (const SocketAddress* tcp = workers_->tcpAddress())
+    Log::info("listening",
+              {{"transport", "tcp"}, {"address", tcp->toString()}, {"workers", worker_count}});
+  if (const SocketAddress* quic = workers_->quicAddress())
+    Log::info("listening",
+              {{"transport", "quic"}, {"address", quic->toString()}, {"workers", worker_count}});
 
   if (!config_.admin.address.empty()) {
     auto address = SocketAddress::parse(config_.admin.address);
@@ -87,8 +81,8 @@ Result<void, std::string> Gateway::start() {
     auto admin = AdminServer::open(
         loop_, *address,
         AdminServer::Handlers{[this](std::string& why) { return ready(why); },
-                              [this] { return metrics_.renderPrometheus(); },
-                              [this] { return connectionsJson(); }});
+                              [this] { return metricsText(); },
+                              [this] { return workers_->connectionsJson(kConnectionsTimeout); }});
     if (!admin) return fail("admin: " + admin.error());
     admin_ = std::move(*admin);
     Log::info("admin listening", {{"address", admin_->address().toString()}});
@@ -97,6 +91,7 @@ Result<void, std::string> Gateway::start() {
   probe_ = std::make_unique<UpstreamProbe>(loop_, broker_, config_.upstream.health_interval,
                                            config_.upstream.connect_timeout);
   probe_->start();
+  workers_->start();
   Log::info("mqttd-gw started", {{"version", MQTTD_VERSION},
                                  {"upstream", broker_.toString()},
                                  {"config", config_path_}});
@@ -105,13 +100,12 @@ Result<void, std::string> Gateway::start() {
 
 int Gateway::run() {
   loop_.run();
+  workers_->stop();
   Log::info("mqttd-gw stopped", {{"connections_left", std::to_string(connectionCount())}});
   return 0;
 }
 
-size_t Gateway::connectionCount() const {
-  return (tcp_ ? tcp_->connectionCount() : 0) + (quic_ ? quic_->connectionCount() : 0);
-}
+size_t Gateway::connectionCount() const { return workers_ ? workers_->connectionCount() : 0; }
 
 bool Gateway::ready(std::string& why) const {
   if (draining_) {
@@ -122,11 +116,24 @@ bool Gateway::ready(std::string& why) const {
   return probe_ && probe_->reachable();
 }
 
-std::string Gateway::connectionsJson() const {
-  std::string out = "[";
-  if (tcp_) tcp_->appendJson(out);
-  if (quic_) quic_->appendJson(out);
-  out += "]\n";
+std::string Gateway::metricsText() const {
+  std::string out = metrics_.renderPrometheus();
+  out += "# HELP mqttd_workers Worker threads (event loops with their own listeners).\n";
+  out += "# TYPE mqttd_workers gauge\n";
+  out += "mqttd_workers " + std::to_string(workers_->size()) + "\n";
+  out += "# HELP mqttd_worker_connections Open client connections (QUIC and TCP), by worker.\n";
+  out += "# TYPE mqttd_worker_connections gauge\n";
+  const std::vector<size_t> counts = workers_->connectionsPerWorker();
+  for (size_t i = 0; i < counts.size(); ++i)
+    out += "mqttd_worker_connections{worker=\"" + std::to_string(i) + "\"} " +
+           std::to_string(counts[i]) + "\n";
+  out += "# HELP mqttd_worker_connections_total Client connections accepted (QUIC and TCP), by "
+         "worker.\n";
+  out += "# TYPE mqttd_worker_connections_total counter\n";
+  const std::vector<uint64_t> accepted = workers_->acceptedPerWorker();
+  for (size_t i = 0; i < accepted.size(); ++i)
+    out += "mqttd_worker_connections_total{worker=\"" + std::to_string(i) + "\"} " +
+           std::to_string(accepted[i]) + "\n";
   return out;
 }
 
@@ -140,8 +147,7 @@ void Gateway::beginDrain(const char* signal_name) {
   Log::info("draining", {{"signal", signal_name},
                          {"connections", std::to_string(connectionCount())},
                          {"drain_timeout_ms", std::to_string(config_.drain_timeout.count())}});
-  if (tcp_) tcp_->stopAccepting();
-  if (quic_) quic_->stopAccepting();
+  workers_->forEach([](Worker& worker) { worker.stopAccepting(); });
   drain_timer_.start(config_.drain_timeout);
   checkDrained();
 }
@@ -150,8 +156,7 @@ void Gateway::finishDrain() {
   drain_timer_.stop();
   if (!shut_down_) {
     shut_down_ = true;
-    if (tcp_) tcp_->shutdownAll();
-    if (quic_) quic_->shutdownAll();
+    workers_->forEach([](Worker& worker) { worker.shutdownAll(); });
     drain_deadline_.start(kFinalGrace);
   }
   checkDrained();
@@ -183,8 +188,10 @@ void Gateway::reload() {
   // Apply what can change live; keep the bound addresses as they are.
   next->listeners = config_.listeners;
   next->admin = config_.admin;
+  next->workers = config_.workers;
   config_ = std::move(*next);
   broker_ = *broker;
+  settings_->set(LiveSettings::Snapshot{broker_, config_.upstream.connect_timeout, config_.limits});
   applyLogConfig(config_.log);
   if (probe_)
     probe_->reconfigure(broker_, config_.upstream.health_interval,

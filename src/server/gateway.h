@@ -1,5 +1,5 @@
-// Gateway: the process: event loop, listeners, admin endpoints, broker probe, signals
-// (SIGTERM/SIGINT drain, SIGHUP reload).
+// Gateway: the process: the main event loop, the workers (WorkerPool; worker 0 shares the main
+// loop), admin endpoints, broker probe, signals (SIGTERM/SIGINT drain, SIGHUP reload).
 #pragma once
 
 #include <cstdint>
@@ -11,8 +11,8 @@
 #include "core/event_loop.h"
 #include "core/result.h"
 #include "mqttd/config.h"
-#include "server/quic_frontend.h"
-#include "server/tcp_frontend.h"
+#include "server/live_settings.h"
+#include "server/worker_pool.h"
 #include "splice/upstream_probe.h"
 
 namespace mqttd {
@@ -31,23 +31,21 @@ class Gateway {
   int run();
 
  private:
-  SpliceContext spliceContext();
   void beginDrain(const char* signal_name);
   void finishDrain();
   void checkDrained();
   void reload();
   bool ready(std::string& why) const;
-  std::string connectionsJson() const;
+  std::string metricsText() const;
   size_t connectionCount() const;
 
   EventLoop loop_;
   Config config_;             // the config in force (listener/admin fields as bound at start)
   std::string config_path_;   // for SIGHUP
   SocketAddress broker_;      // config_.upstream.address, parsed
-  Metrics metrics_;
-  uint64_t next_connection_id_ = 1;
-  std::unique_ptr<TcpFrontend> tcp_;
-  std::unique_ptr<QuicFrontend> quic_;
+  Metrics metrics_;                        // shared by every worker (atomics)
+  std::unique_ptr<LiveSettings> settings_;  // what reload changes for the workers
+  std::unique_ptr<WorkerPool> workers_;     // after settings_ and metrics_: uses both
   std::unique_ptr<AdminServer> admin_;
   std::unique_ptr<UpstreamProbe> probe_;
   SignalWatch sigterm_;

@@ -6,22 +6,42 @@
 #include <memory>
 #include <string>
 
+#include "core/connection_budget.h"
 #include "quic/connection_tracker.h"
 #include "quic/dispatcher.h"
 #include "quic/ngtcp2/ngtcp2_engine.h"
+#include "quic/ngtcp2/static_secret.h"
+#include "quic/ngtcp2/tls_server_context.h"
 
 namespace mqttd {
 
 class QuicFrontend {
  public:
+  // What one worker's QUIC listener is made of besides the listener config.
+  struct Params {
+    EventLoop& loop;                             // the worker's loop
+    Metrics& metrics;                            // shared by every worker
+    SocketAddress address;                       // where to bind (the real port after worker 0)
+    bool reuse_port = false;                     // SO_REUSEPORT: several workers on one port
+    std::shared_ptr<const TlsServerContext> tls;  // shared by every worker
+    std::shared_ptr<const StaticSecret> secret;   // shared by every worker
+    ConnectionBudget* budget = nullptr;           // QUIC connections of the process
+    std::function<SpliceContext()> splice_context;
+    std::function<uint64_t()> next_id;
+    Dispatcher::Handover handover;  // worker id, count, and how to reach the other workers
+  };
+
+  // Binds params.address (not config.address). A null tls/secret/budget: this listener makes
+  // or keeps its own.
   static Result<std::unique_ptr<QuicFrontend>, std::string> open(
-      EventLoop& loop, Metrics& metrics, const QuicListenerConfig& config,
-      std::function<SpliceContext()> splice_context, std::function<uint64_t()> next_id);
+      Params params, const QuicListenerConfig& config);
   QuicFrontend(const QuicFrontend&) = delete;
   QuicFrontend& operator=(const QuicFrontend&) = delete;
 
   const SocketAddress& address() const { return socket_->localAddress(); }
+  // Sessions of this listener; safe to read from any thread.
   size_t connectionCount() const { return engine_->sessionCount(); }
+  uint64_t connectionsAccepted() const { return engine_->sessionsAccepted(); }  // any thread
   void setOnConnectionClosed(std::function<void()> fn) {
     engine_->setOnSessionFinished(std::move(fn));
   }
@@ -30,6 +50,10 @@ class QuicFrontend {
   // Asks every session to close (v5 clients get DISCONNECT 0x8B).
   void shutdownAll() { engine_->shutdownAll(); }
   void appendJson(std::string& out) const { engine_->appendJson(out); }
+  // A datagram another worker received for one of this listener's connections.
+  void dispatchHandedOver(const ReceivedDatagram& datagram) {
+    dispatcher_->dispatchHandedOver(datagram);
+  }
 
  private:
   QuicFrontend() = default;

@@ -3,13 +3,14 @@
 // rate-limited stateless resets, and sends every datagram the sessions write.
 #pragma once
 
-#include <array>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "admin/metrics.h"
+#include "core/connection_budget.h"
 #include "core/event_loop.h"
 #include "mqttd/config.h"
 #include "net/udp_socket.h"
@@ -17,6 +18,7 @@
 #include "quic/connection_tracker.h"
 #include "quic/ngtcp2/ngtcp2_session.h"
 #include "quic/ngtcp2/session_host.h"
+#include "quic/ngtcp2/static_secret.h"
 #include "quic/ngtcp2/tls_server_context.h"
 #include "quic/rate_limiter.h"
 
@@ -33,10 +35,18 @@ class Ngtcp2Engine final : private Ngtcp2SessionHost {
     std::function<uint64_t()> next_id;              // connection ids for logs and /connections
     uint8_t server_id = 0;
     uint8_t worker_id = 0;
+    // Shared by every worker's engine (read-only); nullptr: create() makes one for this engine.
+    std::shared_ptr<const TlsServerContext> tls = nullptr;
+    // Token and stateless-reset key, shared by every worker; nullptr: a random one per engine.
+    std::shared_ptr<const StaticSecret> secret = nullptr;
+    // QUIC connections of the whole process, against limits.max_connections; nullptr: this
+    // engine's own count.
+    ConnectionBudget* budget = nullptr;
   };
 
   static Result<std::unique_ptr<Ngtcp2Engine>, std::string> create(
       const Context& context, const QuicListenerConfig& config);
+  ~Ngtcp2Engine();
   Ngtcp2Engine(const Ngtcp2Engine&) = delete;
   Ngtcp2Engine& operator=(const Ngtcp2Engine&) = delete;
 
@@ -45,7 +55,10 @@ class Ngtcp2Engine final : private Ngtcp2SessionHost {
   // A short-header packet whose DCID no session owns (RFC 9000 §10.3).
   void onUnknownShortHeader(const ReceivedDatagram& datagram, const uint8_t* dcid, size_t dcidlen);
 
-  size_t sessionCount() const { return sessions_.size(); }
+  // Sessions of this engine; safe to read from any thread.
+  size_t sessionCount() const { return session_count_.load(std::memory_order_relaxed); }
+  // Sessions this engine ever created; safe to read from any thread.
+  uint64_t sessionsAccepted() const { return sessions_accepted_.load(std::memory_order_relaxed); }
   // Drain: new connections are refused (CONNECTION_REFUSED); open ones carry on.
   void stopAccepting() { accepting_ = false; }
   // Gateway drain: every session closes its splices, then itself.
@@ -73,13 +86,18 @@ class Ngtcp2Engine final : private Ngtcp2SessionHost {
   void sendStatelessClose(const ngtcp2_pkt_hd& hd, const ReceivedDatagram& datagram,
                           uint64_t error_code);
   size_t handshakesInProgress() const;
+  ConnectionBudget& budget() { return context_.budget ? *context_.budget : own_budget_; }
+  void refuse(const ngtcp2_pkt_hd& hd, const ReceivedDatagram& datagram);
 
   Context context_;
   const QuicListenerConfig config_;
-  std::unique_ptr<TlsServerContext> tls_;
+  std::shared_ptr<const TlsServerContext> tls_;
   ConnectionIdGenerator cids_;
   std::unique_ptr<uint8_t[]> tx_ = std::make_unique<uint8_t[]>(kTxBufferSize);
-  std::array<uint8_t, 32> secret_{};  // tokens and stateless reset tokens; random per process
+  std::shared_ptr<const StaticSecret> secret_;  // tokens and stateless reset tokens
+  ConnectionBudget own_budget_;                 // used when the context brings none
+  std::atomic<size_t> session_count_{0};        // sessions_.size(), readable from any thread
+  std::atomic<uint64_t> sessions_accepted_{0};  // sessions created, ever
   RateLimiter reply_limiter_{200, 400};  // Retry, stateless close/reset: replies per second
   std::map<Ngtcp2Session*, std::unique_ptr<Ngtcp2Session>> sessions_;  // owned
   std::function<void()> on_session_finished_;

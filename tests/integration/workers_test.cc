@@ -1,0 +1,215 @@
+// `workers: 2`: two event loops, each with its own UDP socket and TCP listener on the same ports
+// (SO_REUSEPORT). Connections spread over both; a QUIC connection whose client moves to an
+// address that the kernel hashes to the other worker keeps working (its datagrams are handed to
+// the owning worker); /connections, metrics, reload and drain cover every worker.
+#include <signal.h>
+
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "mqtt_bytes.h"
+#include "support/gateway_fixture.h"
+
+namespace mqttd::test {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::string envOr(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : fallback;
+}
+
+std::vector<std::string> numbered(const std::string& prefix, int n) {
+  std::vector<std::string> out;
+  for (int i = 1; i <= n; ++i) out.push_back(prefix + std::to_string(i));
+  return out;
+}
+
+size_t occurrences(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+class WorkersTest : public GatewayFixture {
+ protected:
+  void startTwoWorkers(const std::string& extra_yaml = "") {
+    startAll("workers: 2\n" + extra_yaml);
+  }
+  std::pair<int, std::string> run(const std::vector<std::string>& argv,
+                                  seconds timeout = seconds(90)) {
+    ChildProcess p(argv);
+    std::string out = p.readAll(timeout);
+    return {p.wait(seconds(10)).value_or(-1), out};
+  }
+  // The value of the /metrics line that starts with `series` (~0: absent).
+  uint64_t metric(const std::string& series) {
+    const std::string body = httpGet(gateway_->adminPort(), "/metrics").body;
+    const auto pos = body.find("\n" + series + " ");
+    if (pos == std::string::npos) return ~0ull;
+    return std::stoull(body.substr(pos + series.size() + 2));
+  }
+  uint64_t accepted(int worker) {
+    return metric("mqttd_worker_connections_total{worker=\"" + std::to_string(worker) + "\"}");
+  }
+  uint64_t open(int worker) {
+    return metric("mqttd_worker_connections{worker=\"" + std::to_string(worker) + "\"}");
+  }
+  // Waits until `pred` holds (polling /metrics etc.), at most `timeout`.
+  template <typename Pred>
+  bool eventually(Pred pred, seconds timeout = seconds(15)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    return true;
+  }
+  int brokerConnectionsOf(const std::string& client_id) {
+    std::string log;
+    for (const char* name : {"/mosquitto.log", "/mosquitto.out"}) {
+      std::ifstream in(dir_ + name);
+      log.append(std::istreambuf_iterator<char>(in), {});
+    }
+    return static_cast<int>(occurrences(log, " as " + client_id + " ("));
+  }
+};
+
+TEST_F(WorkersTest, TwoHundredQuicConnectionsSpreadOverBothWorkers) {
+  ASSERT_NO_FATAL_FAILURE(startTwoWorkers());
+  EXPECT_EQ(metric("mqttd_workers"), 2u);
+  EXPECT_NE(gateway_->log().find("workers=2"), std::string::npos) << gateway_->log();
+  auto [rc, out] =
+      run({envOr("QUICGO_CLIENT", "mqtt-quic-client"), "-addr",
+           "127.0.0.1:" + std::to_string(gateway_->quicPort()), "-ca", gateway_->certPath(),
+           "-timeout", "60s", "roundtrip", "-c", "200", "-n", "5", "-q", "1"});
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("sent=1000 delivered=1000 duplicates=0 missing=0 failed_clients=0"),
+            std::string::npos)
+      << out;
+  // Each worker accepted some of them (the kernel hashes the 200 client ports over both).
+  EXPECT_GT(accepted(0), 0u);
+  EXPECT_GT(accepted(1), 0u);
+  EXPECT_EQ(accepted(0) + accepted(1), 200u);
+  EXPECT_EQ(metric("mqttd_connections_total{transport=\"quic\"}"), 200u);
+  // Everything closes on both workers.
+  EXPECT_TRUE(eventually([&] { return open(0) == 0 && open(1) == 0; }))
+      << "open: " << open(0) << " + " << open(1);
+}
+
+// The TCP listener is per worker too: plain MQTT clients are spread over both, /connections
+// lists the connections of both, and a SIGHUP changes the limits every worker applies to new
+// connections (while `workers` itself needs a restart); SIGTERM drains both, then exit 0.
+TEST_F(WorkersTest, TcpListenerOnBothWorkersListsReloadsAndDrains) {
+  ASSERT_NO_FATAL_FAILURE(startTwoWorkers("drain_timeout: 1s\n"));
+  constexpr int kClients = 24;
+  std::vector<TcpClient> clients;
+  for (int i = 0; i < kClients; ++i) {
+    auto client = TcpClient::connect(gateway_->tcpPort());
+    ASSERT_TRUE(client);
+    ASSERT_TRUE(client->send(connectPacket("tcp-w-" + std::to_string(i))));
+    ASSERT_TRUE(client->readPacket(seconds(10))) << "no CONNACK for client " << i;
+    clients.push_back(std::move(*client));
+  }
+  ASSERT_TRUE(eventually([&] { return open(0) + open(1) == kClients; }));
+  EXPECT_GT(open(0), 0u);
+  EXPECT_GT(open(1), 0u);
+  const std::string listing = httpGet(gateway_->adminPort(), "/connections").body;
+  EXPECT_EQ(occurrences(listing, "\"transport\":\"tcp\""), static_cast<size_t>(kClients))
+      << listing;
+  for (int i = 0; i < kClients; ++i)
+    EXPECT_NE(listing.find("\"client_id\":\"tcp-w-" + std::to_string(i) + "\""), std::string::npos);
+
+  // mosquitto_pub / mosquitto_sub through the TCP listener of whichever worker they land on.
+  auto sub = subscribe(gateway_->tcpPort(), "workers/tcp", 1, 10);
+  for (int i = 1; i <= 10; ++i)
+    ASSERT_EQ(publish(gateway_->tcpPort(), "workers/tcp", 1, "m" + std::to_string(i)), 0);
+  EXPECT_EQ(payloads(*sub), numbered("m", 10));
+
+  // Reload: a 1 KiB packet limit for new connections on every worker; `workers` needs a restart.
+  {
+    std::ifstream in(gateway_->configPath());
+    std::string yaml((std::istreambuf_iterator<char>(in)), {});
+    yaml.replace(yaml.find("workers: 2"), 10, "workers: 3");
+    std::ofstream(gateway_->configPath()) << yaml << "limits:\n  max_packet_size: 1KiB\n";
+  }
+  gateway_->process().signal(SIGHUP);
+  ASSERT_TRUE(eventually(
+      [&] { return gateway_->log().find("configuration reloaded") != std::string::npos; }));
+  EXPECT_NE(gateway_->log().find("key=workers"), std::string::npos) << gateway_->log();
+  EXPECT_EQ(metric("mqttd_workers"), 2u);
+  const uint64_t before0 = accepted(0), before1 = accepted(1);
+  for (int i = 0; i < 16; ++i) {
+    auto client = TcpClient::connect(gateway_->tcpPort());
+    ASSERT_TRUE(client);
+    ASSERT_TRUE(client->send(connectPacket("big-" + std::to_string(i))));
+    ASSERT_TRUE(client->readPacket(seconds(10)));
+    ASSERT_TRUE(client->send(publishPacket("t", std::string(2000, 'x'))));
+    EXPECT_TRUE(client->waitClosed(seconds(5))) << "connection " << i << " was not closed";
+  }
+  EXPECT_GT(accepted(0), before0);  // both workers saw some of them, and applied the limit
+  EXPECT_GT(accepted(1), before1);
+
+  gateway_->process().signal(SIGTERM);
+  // Both workers stop accepting...
+  ASSERT_TRUE(eventually([&] { return httpGet(gateway_->adminPort(), "/readyz").status == 503; }));
+  // ...and the 3.1.1 clients are closed at the drain timeout; then the process exits 0.
+  for (auto& client : clients) EXPECT_TRUE(client.waitClosed(seconds(10)));
+  EXPECT_EQ(gateway_->process().wait(seconds(15)), 0);
+  EXPECT_NE(gateway_->log().find("drained; exiting"), std::string::npos) << gateway_->log();
+}
+
+// NAT rebinding with two workers: the relay moves the client's flow to a new source port every
+// 8 datagrams, and the kernel hashes each new port to either worker, so the connection's
+// datagrams keep reaching the worker that does not own it. They are handed to the owner, which
+// answers from its own socket on the same port: every QoS 1 message arrives once, in order, on
+// one broker session.
+TEST_F(WorkersTest, ConnectionWhoseNewAddressHashesToTheOtherWorkerKeepsWorking) {
+  ASSERT_NO_FATAL_FAILURE(startTwoWorkers());
+  ChildProcess relay({envOr("UDP_IMPAIR", "udp-impair"), "--listen", "127.0.0.1:0", "--target",
+                      "127.0.0.1:" + std::to_string(gateway_->quicPort()), "--rebind-after", "8",
+                      "--stats-file", dir_ + "/relay.json"});
+  auto listening = relay.readLine(seconds(10));
+  const std::string prefix = "listening 127.0.0.1:";
+  ASSERT_TRUE(listening && listening->rfind(prefix, 0) == 0);
+  const std::string relay_port = listening->substr(prefix.size());
+  auto direct = subscribe(broker_->port(), "workers/nat", 1, 300);
+  auto [rc, out] = run({envOr("MQTTD_CLI", "mqttd-cli"), "pub", "-h", "127.0.0.1", "-p", relay_port,
+                        "--cafile", gateway_->certPath(), "-t", "workers/nat", "-q", "1", "-m",
+                        "n%n", "--repeat", "300", "-i", "rebound-w"});
+  relay.signal(SIGTERM);
+  ASSERT_EQ(relay.wait(seconds(10)), 0);
+  std::ifstream stats(dir_ + "/relay.json");
+  const std::string json((std::istreambuf_iterator<char>(stats)), {});
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(json.find("\"rebinds\":0,"), std::string::npos) << "the relay never rebound: " << json;
+  EXPECT_EQ(payloads(*direct), numbered("n", 300));
+  EXPECT_EQ(brokerConnectionsOf("rebound-w"), 1);
+  EXPECT_GT(metric("mqttd_quic_events_total{event=\"datagram_handed_over\"}"), 0u);
+  EXPECT_GE(metric("mqttd_quic_events_total{event=\"path_migrated\"}"), 1u);
+  EXPECT_EQ(metric("mqttd_quic_events_total{event=\"stateless_reset_sent\"}"), 0u);
+}
+
+// One worker (the default) never hands anything over, even through a rebinding relay.
+TEST_F(WorkersTest, OneWorkerNeverHandsOver) {
+  ASSERT_NO_FATAL_FAILURE(startAll());
+  EXPECT_EQ(metric("mqttd_workers"), 1u);
+  ChildProcess relay({envOr("UDP_IMPAIR", "udp-impair"), "--listen", "127.0.0.1:0", "--target",
+                      "127.0.0.1:" + std::to_string(gateway_->quicPort()), "--rebind-after", "8"});
+  auto listening = relay.readLine(seconds(10));
+  const std::string prefix = "listening 127.0.0.1:";
+  ASSERT_TRUE(listening && listening->rfind(prefix, 0) == 0);
+  auto [rc, out] = run({envOr("MQTTD_CLI", "mqttd-cli"), "pub", "-h", "127.0.0.1", "-p",
+                        listening->substr(prefix.size()), "--cafile", gateway_->certPath(), "-t",
+                        "workers/one", "-q", "1", "-m", "n%n", "--repeat", "50"});
+  relay.signal(SIGTERM);
+  (void)relay.wait(seconds(10));
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(metric("mqttd_quic_events_total{event=\"datagram_handed_over\"}"), 0u);
+}
+
+}  // namespace
+}  // namespace mqttd::test
