@@ -55,7 +55,8 @@ void parseUpstream(ConfigSection& s, UpstreamConfig& out) {
   s.duration("health_interval", out.health_interval, milliseconds(1), kMaxDuration);
 }
 
-constexpr uint32_t kMaxWorkers = 256;
+// The worker id is one byte of every server connection ID (docs/quic.md).
+constexpr uint32_t kMaxWorkers = 255;
 
 void parseTcpListener(ConfigSection& s, TcpListenerConfig& out) {
   s.address("address", out.address, Need::kRequired, PortUse::kListen);

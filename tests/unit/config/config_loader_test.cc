@@ -138,6 +138,8 @@ TEST(ConfigLoaderTest, WorkersIsAutoOrACount) {
   EXPECT_NE(e[0].find("gw.yaml:8:10: workers:"), std::string::npos) << e[0];
   EXPECT_NE(e[0].find("(or auto)"), std::string::npos) << e[0];
   EXPECT_EQ(errors(minimalPlus("workers: 0\n")).size(), 1u);
+  EXPECT_EQ(load(minimalPlus("workers: 255\n")).workers, 255u);
+  EXPECT_EQ(errors(minimalPlus("workers: 256\n")).size(), 1u);  // the worker id is one byte
 }
 
 TEST(ConfigLoaderTest, BooleansAcceptTrueAndFalseOnly) {
