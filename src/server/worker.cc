@@ -54,7 +54,12 @@ Result<void, std::string> Worker::listenQuic(const QuicListenerConfig& config,
 
 void Worker::start() {
   if (thread_loop_ == nullptr || thread_.joinable()) return;
-  thread_ = std::thread([this] { loop_.run(); });
+  thread_ = std::thread([this] {
+    // This thread's GnuTLS anti-replay context starts recording now, not at its first
+    // handshake: 0-RTT tickets issued by other workers since startup stay usable here.
+    if (shared_.tls) shared_.tls->prepareThread();
+    loop_.run();
+  });
 }
 
 void Worker::stop() {

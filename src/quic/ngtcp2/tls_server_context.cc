@@ -42,10 +42,16 @@ Result<std::vector<uint8_t>, std::string> readTicketKey(const std::string& path)
               std::to_string(kTicketKeySize) + " /dev/urandom > " + path + "`)");
 }
 
+// GnuTLS 3.7 builds the key as 12 bytes of its context's window start time, then the
+// ClientHello's identity. Every worker has its own context (and start time), so the prefix is
+// dropped: the same ClientHello is then a repeat whichever worker saw it first.
+constexpr size_t kAntiReplayKeyPrefix = 12;
+
 int antiReplayAdd(void* ptr, time_t expires, const gnutls_datum_t* key, const gnutls_datum_t*) {
   auto* store = static_cast<AntiReplayStore*>(ptr);
-  const auto r = store->add(std::string(reinterpret_cast<const char*>(key->data), key->size),
-                            expires);
+  const size_t skip = key->size > kAntiReplayKeyPrefix ? kAntiReplayKeyPrefix : 0;
+  const auto r = store->add(
+      std::string(reinterpret_cast<const char*>(key->data) + skip, key->size - skip), expires);
   return r == AntiReplayStore::Result::kAdded ? 0 : GNUTLS_E_DB_ENTRY_EXISTS;
 }
 
@@ -83,11 +89,7 @@ Result<std::unique_ptr<TlsServerContext>, std::string> TlsServerContext::create(
       gnutls_free(key.data);
     }
     self->anti_replay_store_ = std::make_unique<AntiReplayStore>(kAntiReplayCapacity);
-    if (int rv = gnutls_anti_replay_init(&self->anti_replay_); rv != 0)
-      return fail(std::string("anti-replay: ") + gnutls_strerror(rv));
-    gnutls_anti_replay_set_window(self->anti_replay_, kAntiReplayWindowMs);
-    gnutls_anti_replay_set_add_function(self->anti_replay_, antiReplayAdd);
-    gnutls_anti_replay_set_ptr(self->anti_replay_, self->anti_replay_store_.get());
+    if (self->antiReplayForThisThread() == nullptr) return fail(std::string("anti-replay: out of memory"));
   }
   for (auto& id : self->alpn_)
     self->alpn_datums_.push_back(
@@ -97,7 +99,7 @@ Result<std::unique_ptr<TlsServerContext>, std::string> TlsServerContext::create(
 }
 
 TlsServerContext::~TlsServerContext() {
-  if (anti_replay_ != nullptr) gnutls_anti_replay_deinit(anti_replay_);
+  for (auto& [thread, context] : anti_replays_) gnutls_anti_replay_deinit(context);
   if (!ticket_key_.empty()) gnutls_memset(ticket_key_.data(), 0, ticket_key_.size());
   if (priority_ != nullptr) gnutls_priority_deinit(priority_);
   if (credentials_ != nullptr) gnutls_certificate_free_credentials(credentials_);
@@ -122,11 +124,28 @@ Result<void, std::string> TlsServerContext::configure(gnutls_session_t session) 
                              static_cast<unsigned>(ticket_key_.size())};
     if (int rv = gnutls_session_ticket_enable_server(session, &key); rv != 0)
       return fail(std::string("gnutls_session_ticket_enable_server: ") + gnutls_strerror(rv));
-    gnutls_anti_replay_enable(session, anti_replay_);
+    gnutls_anti_replay_t anti_replay = antiReplayForThisThread();
+    if (anti_replay == nullptr) return fail(std::string("anti-replay: out of memory"));
+    gnutls_anti_replay_enable(session, anti_replay);
     // RFC 9001 §4.6.1: a QUIC ticket that allows 0-RTT carries max_early_data_size 0xffffffff.
     (void)gnutls_record_set_max_early_data_size(session, 0xffffffffu);
   }
   return {};
+}
+
+gnutls_anti_replay_t TlsServerContext::antiReplayForThisThread() const {
+  std::lock_guard lock(anti_replay_mutex_);
+  gnutls_anti_replay_t& context = anti_replays_[std::this_thread::get_id()];
+  if (context == nullptr) {
+    if (gnutls_anti_replay_init(&context) != 0) {
+      context = nullptr;
+      return nullptr;
+    }
+    gnutls_anti_replay_set_window(context, kAntiReplayWindowMs);
+    gnutls_anti_replay_set_add_function(context, antiReplayAdd);
+    gnutls_anti_replay_set_ptr(context, anti_replay_store_.get());
+  }
+  return context;
 }
 
 unsigned TlsServerContext::initFlags() const {

@@ -5,7 +5,10 @@
 #include <gnutls/gnutls.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -32,6 +35,10 @@ class TlsServerContext {
   // gnutls_init() flags for a server session of this listener.
   unsigned initFlags() const;
   bool zeroRtt() const { return zero_rtt_; }
+  // Call on each worker thread before it handshakes (sets up its anti-replay context).
+  void prepareThread() const {
+    if (zero_rtt_) (void)antiReplayForThisThread();
+  }
   // The anti-replay memory (for tests and metrics): ClientHellos recorded in the window.
   size_t antiReplayEntries() const { return anti_replay_store_ ? anti_replay_store_->size() : 0; }
 
@@ -46,7 +53,11 @@ class TlsServerContext {
   std::vector<gnutls_datum_t> alpn_datums_;  // views into alpn_
   bool zero_rtt_ = false;
   std::vector<uint8_t> ticket_key_;          // 64-byte master key; GnuTLS rotates keys from it
-  gnutls_anti_replay_t anti_replay_ = nullptr;
+  // GnuTLS's anti-replay context keeps a window start time that it rewrites without a lock, so
+  // each thread (worker) gets its own; all of them record into the one locked store.
+  gnutls_anti_replay_t antiReplayForThisThread() const;
+  mutable std::mutex anti_replay_mutex_;
+  mutable std::map<std::thread::id, gnutls_anti_replay_t> anti_replays_;
   std::unique_ptr<AntiReplayStore> anti_replay_store_;
 };
 
