@@ -36,18 +36,6 @@ class CliTest : public GatewayFixture {
     std::string out = p.readAll(seconds(60));
     return {p.wait(seconds(10)).value_or(-1), out};
   }
-  // How many times Mosquitto logged a client connecting with this client id.
-  int brokerConnectionsOf(const std::string& client_id) {
-    std::string log;
-    for (const char* name : {"/mosquitto.log", "/mosquitto.out"}) {
-      std::ifstream in(dir_ + name);
-      log.append(std::istreambuf_iterator<char>(in), {});
-    }
-    int n = 0;
-    const std::string needle = " as " + client_id + " (";
-    for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
-    return n;
-  }
   uint64_t quicEvent(const std::string& event) {
     const std::string body = httpGet(gateway_->adminPort(), "/metrics").body;
     const std::string key = "mqttd_quic_events_total{event=\"" + event + "\"} ";
@@ -71,11 +59,6 @@ void writeRandomKey(const std::string& path) {
   std::ofstream(path, std::ios::binary) << key;
 }
 
-std::vector<std::string> numbered(const std::string& prefix, int n) {
-  std::vector<std::string> out;
-  for (int i = 1; i <= n; ++i) out.push_back(prefix + std::to_string(i));
-  return out;
-}
 
 class CliQos : public CliTest, public ::testing::WithParamInterface<int> {};
 
@@ -126,21 +109,16 @@ TEST_F(CliTest, ActiveMigrationMidStreamKeepsTheBrokerSession) {
 // every 40 datagrams; the client does not know. Same guarantees as active migration.
 TEST_F(CliTest, NatRebindingMidStreamKeepsTheBrokerSession) {
   ASSERT_NO_FATAL_FAILURE(startAll());
-  const char* impair = std::getenv("UDP_IMPAIR");
-  ChildProcess relay({impair != nullptr ? impair : "udp-impair", "--listen", "127.0.0.1:0",
-                      "--target", "127.0.0.1:" + std::to_string(gateway_->quicPort()),
-                      "--rebind-after", "40", "--stats-file", dir_ + "/relay.json"});
-  auto listening = relay.readLine(seconds(10));
-  const std::string prefix = "listening 127.0.0.1:";
-  ASSERT_TRUE(listening && listening->rfind(prefix, 0) == 0);
-  const std::string relay_port = listening->substr(prefix.size());
+  Relay relay = startRelay({"--rebind-after", "40", "--stats-file", dir_ + "/relay.json"});
+  ASSERT_FALSE(relay.port.empty());
+  const std::string relay_port = relay.port;
   auto direct = subscribe(broker_->port(), "mig/nat", 1, 200);
   std::vector<std::string> argv = quic({"pub", "-t", "mig/nat", "-q", "1", "-m", "n%n",
                                         "--repeat", "200", "-i", "rebound"});
   argv[5] = relay_port;  // the value of -p: through the relay
   auto [rc, out] = run(argv);
-  relay.signal(SIGTERM);
-  ASSERT_EQ(relay.wait(seconds(10)), 0);
+  relay.process->signal(SIGTERM);
+  ASSERT_EQ(relay.process->wait(seconds(10)), 0);
   std::ifstream stats(dir_ + "/relay.json");
   const std::string json((std::istreambuf_iterator<char>(stats)), {});
   ASSERT_EQ(rc, 0) << out;
@@ -239,23 +217,18 @@ void CliTest::replayBody(const std::string& extra_yaml) {
   const std::string session = dir_ + "/session";
   auto [rc1, out1] = run(quic({"pub", "-t", "rp/t", "-m", "ticket", "--session-file", session}));
   ASSERT_EQ(rc1, 0) << out1;
-  const char* impair = std::getenv("UDP_IMPAIR");
-  ChildProcess relay({impair != nullptr ? impair : "udp-impair", "--listen", "127.0.0.1:0",
-                      "--target", "127.0.0.1:" + std::to_string(gateway_->quicPort()),
-                      "--replay-first", "4", "--replay-after", "1500ms", "--stats-file",
-                      dir_ + "/relay.json"});
-  auto listening = relay.readLine(seconds(10));
-  const std::string prefix = "listening 127.0.0.1:";
-  ASSERT_TRUE(listening && listening->rfind(prefix, 0) == 0);
+  Relay relay = startRelay(
+      {"--replay-first", "4", "--replay-after", "1500ms", "--stats-file", dir_ + "/relay.json"});
+  ASSERT_FALSE(relay.port.empty());
   std::vector<std::string> argv = quic({"pub", "-t", "rp/t", "-m", "once", "-i", "replay-me",
                                         "--session-file", session, "-d"});
-  argv[5] = listening->substr(prefix.size());  // the value of -p: through the relay
+  argv[5] = relay.port;  // the value of -p: through the relay
   auto [rc2, out2] = run(argv);
   ASSERT_EQ(rc2, 0) << out2;
   ASSERT_NE(out2.find("Session resumed, 0-RTT accepted"), std::string::npos) << out2;
   std::this_thread::sleep_for(std::chrono::milliseconds(3000));  // the replay, and its handshake
-  relay.signal(SIGTERM);
-  ASSERT_EQ(relay.wait(seconds(10)), 0);
+  relay.process->signal(SIGTERM);
+  ASSERT_EQ(relay.process->wait(seconds(10)), 0);
   std::ifstream stats(dir_ + "/relay.json");
   const std::string json((std::istreambuf_iterator<char>(stats)), {});
   EXPECT_EQ(json.find("\"replayed\":0,"), std::string::npos) << "nothing was replayed: " << json;

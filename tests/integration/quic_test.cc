@@ -16,11 +16,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string envOr(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : fallback;
-}
-
 std::string sha256Hex(const std::string& data) {
   uint8_t digest[32];
   gnutls_hash_fast(GNUTLS_DIG_SHA256, data.data(), data.size(), digest);
@@ -231,18 +226,15 @@ TEST_F(QuicTest, BrokerKilledMidSessionClosesTheQuicConnection) {
 // A lossy, reordering link (user-space relay, seeded): QoS 1 loses and duplicates nothing.
 TEST_F(QuicTest, LossyReorderingLinkLosesAndDuplicatesNothing) {
   ASSERT_NO_FATAL_FAILURE(startAll());
-  ChildProcess relay({envOr("UDP_IMPAIR", "udp-impair"), "--listen", "127.0.0.1:0", "--target",
-                      "127.0.0.1:" + std::to_string(gateway_->quicPort()), "--loss", "0.05",
-                      "--reorder", "0.1", "--seed", "42", "--stats-file", dir_ + "/relay.json"});
-  auto listening = relay.readLine(seconds(10));
-  ASSERT_TRUE(listening && listening->rfind("listening 127.0.0.1:", 0) == 0);
-  const uint16_t relay_port =
-      static_cast<uint16_t>(std::stoi(listening->substr(std::string("listening 127.0.0.1:").size())));
+  Relay relay = startRelay({"--loss", "0.05", "--reorder", "0.1", "--seed", "42", "--stats-file",
+                            dir_ + "/relay.json"});
+  ASSERT_FALSE(relay.port.empty());
+  const auto relay_port = static_cast<uint16_t>(std::stoi(relay.port));
   auto [rc, out] = run(client({"-timeout", "60s", "roundtrip", "-c", "10", "-n", "200", "-q", "1"},
                               relay_port),
                        seconds(180));
-  relay.signal(SIGTERM);
-  ASSERT_EQ(relay.wait(seconds(10)), 0);
+  relay.process->signal(SIGTERM);
+  ASSERT_EQ(relay.process->wait(seconds(10)), 0);
   std::ifstream stats(dir_ + "/relay.json");
   const std::string json((std::istreambuf_iterator<char>(stats)), {});
   std::cout << "relay: " << json << "\n" << out;

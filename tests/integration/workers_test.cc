@@ -17,17 +17,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string envOr(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : fallback;
-}
-
-std::vector<std::string> numbered(const std::string& prefix, int n) {
-  std::vector<std::string> out;
-  for (int i = 1; i <= n; ++i) out.push_back(prefix + std::to_string(i));
-  return out;
-}
-
 size_t occurrences(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
@@ -67,14 +56,6 @@ class WorkersTest : public GatewayFixture {
       std::this_thread::sleep_for(milliseconds(20));
     }
     return true;
-  }
-  int brokerConnectionsOf(const std::string& client_id) {
-    std::string log;
-    for (const char* name : {"/mosquitto.log", "/mosquitto.out"}) {
-      std::ifstream in(dir_ + name);
-      log.append(std::istreambuf_iterator<char>(in), {});
-    }
-    return static_cast<int>(occurrences(log, " as " + client_id + " ("));
   }
 };
 
@@ -169,19 +150,15 @@ TEST_F(WorkersTest, TcpListenerOnBothWorkersListsReloadsAndDrains) {
 // one broker session.
 TEST_F(WorkersTest, ConnectionWhoseNewAddressHashesToTheOtherWorkerKeepsWorking) {
   ASSERT_NO_FATAL_FAILURE(startTwoWorkers());
-  ChildProcess relay({envOr("UDP_IMPAIR", "udp-impair"), "--listen", "127.0.0.1:0", "--target",
-                      "127.0.0.1:" + std::to_string(gateway_->quicPort()), "--rebind-after", "8",
-                      "--stats-file", dir_ + "/relay.json"});
-  auto listening = relay.readLine(seconds(10));
-  const std::string prefix = "listening 127.0.0.1:";
-  ASSERT_TRUE(listening && listening->rfind(prefix, 0) == 0);
-  const std::string relay_port = listening->substr(prefix.size());
+  Relay relay = startRelay({"--rebind-after", "8", "--stats-file", dir_ + "/relay.json"});
+  ASSERT_FALSE(relay.port.empty());
+  const std::string relay_port = relay.port;
   auto direct = subscribe(broker_->port(), "workers/nat", 1, 300);
   auto [rc, out] = run({envOr("MQTTD_CLI", "mqttd-cli"), "pub", "-h", "127.0.0.1", "-p", relay_port,
                         "--cafile", gateway_->certPath(), "-t", "workers/nat", "-q", "1", "-m",
                         "n%n", "--repeat", "300", "-i", "rebound-w"});
-  relay.signal(SIGTERM);
-  ASSERT_EQ(relay.wait(seconds(10)), 0);
+  relay.process->signal(SIGTERM);
+  ASSERT_EQ(relay.process->wait(seconds(10)), 0);
   std::ifstream stats(dir_ + "/relay.json");
   const std::string json((std::istreambuf_iterator<char>(stats)), {});
   ASSERT_EQ(rc, 0) << out;
@@ -197,16 +174,13 @@ TEST_F(WorkersTest, ConnectionWhoseNewAddressHashesToTheOtherWorkerKeepsWorking)
 TEST_F(WorkersTest, OneWorkerNeverHandsOver) {
   ASSERT_NO_FATAL_FAILURE(startAll());
   EXPECT_EQ(metric("mqttd_workers"), 1u);
-  ChildProcess relay({envOr("UDP_IMPAIR", "udp-impair"), "--listen", "127.0.0.1:0", "--target",
-                      "127.0.0.1:" + std::to_string(gateway_->quicPort()), "--rebind-after", "8"});
-  auto listening = relay.readLine(seconds(10));
-  const std::string prefix = "listening 127.0.0.1:";
-  ASSERT_TRUE(listening && listening->rfind(prefix, 0) == 0);
+  Relay relay = startRelay({"--rebind-after", "8"});
+  ASSERT_FALSE(relay.port.empty());
   auto [rc, out] = run({envOr("MQTTD_CLI", "mqttd-cli"), "pub", "-h", "127.0.0.1", "-p",
-                        listening->substr(prefix.size()), "--cafile", gateway_->certPath(), "-t",
+                        relay.port, "--cafile", gateway_->certPath(), "-t",
                         "workers/one", "-q", "1", "-m", "n%n", "--repeat", "50"});
-  relay.signal(SIGTERM);
-  (void)relay.wait(seconds(10));
+  relay.process->signal(SIGTERM);
+  (void)relay.process->wait(seconds(10));
   ASSERT_EQ(rc, 0) << out;
   EXPECT_EQ(metric("mqttd_quic_events_total{event=\"datagram_handed_over\"}"), 0u);
 }

@@ -3,8 +3,48 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 namespace mqttd::test {
+
+std::string envOr(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : fallback;
+}
+
+std::vector<std::string> numbered(const std::string& prefix, int n) {
+  std::vector<std::string> out;
+  for (int i = 1; i <= n; ++i) out.push_back(prefix + std::to_string(i));
+  return out;
+}
+
+int GatewayFixture::brokerConnectionsOf(const std::string& client_id) {
+  std::string log;
+  for (const char* name : {"/mosquitto.log", "/mosquitto.out"}) {
+    std::ifstream in(dir_ + name);
+    log.append(std::istreambuf_iterator<char>(in), {});
+  }
+  int n = 0;
+  const std::string needle = " as " + client_id + " (";
+  for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+  return n;
+}
+
+GatewayFixture::Relay GatewayFixture::startRelay(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{envOr("UDP_IMPAIR", "udp-impair"), "--listen", "127.0.0.1:0",
+                                "--target", "127.0.0.1:" + std::to_string(gateway_->quicPort())};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Relay relay{std::make_unique<ChildProcess>(argv), ""};
+  const std::string prefix = "listening 127.0.0.1:";
+  auto listening = relay.process->readLine(std::chrono::seconds(10));
+  if (listening && listening->rfind(prefix, 0) == 0) {
+    relay.port = listening->substr(prefix.size());
+  } else {
+    ADD_FAILURE() << "udp-impair did not start: " << listening.value_or("(no output)");
+  }
+  return relay;
+}
 
 void GatewayFixture::SetUp() {
   char tmpl[] = "/tmp/mqttd-test-XXXXXX";

@@ -15,6 +15,11 @@
 
 namespace mqttd::test {
 
+// The environment variable `name` (set by meson for the test), else `fallback`.
+std::string envOr(const char* name, const char* fallback);
+// {prefix + "1", ..., prefix + n}: the payloads of `mqttd-cli pub --repeat n -m prefix%n`.
+std::vector<std::string> numbered(const std::string& prefix, int n);
+
 class GatewayFixture : public ::testing::Test {
  protected:
   void SetUp() override;
@@ -33,6 +38,16 @@ class GatewayFixture : public ::testing::Test {
               const std::vector<std::string>& extra = {});
   // Payload lines printed by a `subscribe` child (debug lines dropped), until it exits.
   std::vector<std::string> payloads(ChildProcess& sub);
+  // How many times Mosquitto logged a client connecting with this client id.
+  int brokerConnectionsOf(const std::string& client_id);
+
+  // A udp-impair relay in front of the gateway's QUIC port, started with `args` (e.g.
+  // {"--rebind-after", "8"}); `port` is empty when it did not come up (a failure is recorded).
+  struct Relay {
+    std::unique_ptr<ChildProcess> process;
+    std::string port;  // the relay's listening port, for `-p`
+  };
+  Relay startRelay(const std::vector<std::string>& args);
 
   std::string dir_;
   std::unique_ptr<MosquittoBroker> broker_;
