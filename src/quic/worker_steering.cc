@@ -1,11 +1,12 @@
 #include "quic/worker_steering.h"
 
+#include <ngtcp2/ngtcp2.h>
+
 #include "quic/connection_id.h"
 
 namespace mqttd {
 namespace {
 
-constexpr uint32_t kQuicV1 = 0x00000001;
 constexpr uint8_t kLongHeaderBit = 0x80;
 // RFC 9000 §17.2: long packet type, bits 0x30 of the first byte; 2 is Handshake in v1.
 constexpr uint8_t kLongTypeMask = 0x30;
@@ -18,7 +19,7 @@ std::optional<uint8_t> WorkerSteering::ownerOf(std::span<const uint8_t> datagram
   if (count_ <= 1 || datagram.empty() || dcidlen != ConnectionIdGenerator::kLength)
     return std::nullopt;
   const bool long_header = (datagram[0] & kLongHeaderBit) != 0;
-  if (long_header && (version != kQuicV1 || (datagram[0] & kLongTypeMask) != kLongTypeHandshake))
+  if (long_header && (version != NGTCP2_PROTO_VER_V1 || (datagram[0] & kLongTypeMask) != kLongTypeHandshake))
     return std::nullopt;
   const uint8_t owner = ConnectionIdGenerator::workerOf(dcid, dcidlen);
   if (owner == self_ || owner >= count_) return std::nullopt;
