@@ -117,25 +117,24 @@ void BufferedSocket::stop() {
   flush_.cancel();
 }
 
-void BufferedSocket::setReading(bool on) {
-  if (on == reading_ || !read_watch_) return;
-  reading_ = on;
+namespace {
+
+// (Un)registers `watch` with epoll only when `registered` changes.
+void setWatch(FdWatch* watch, bool& registered, bool on) {
+  if (on == registered || watch == nullptr) return;
+  registered = on;
   if (on) {
-    read_watch_->enable();
+    watch->enable();
   } else {
-    read_watch_->disable();
+    watch->disable();
   }
 }
 
-void BufferedSocket::setWriting(bool on) {
-  if (on == writing_ || !write_watch_) return;
-  writing_ = on;
-  if (on) {
-    write_watch_->enable();
-  } else {
-    write_watch_->disable();
-  }
-}
+}  // namespace
+
+void BufferedSocket::setReading(bool on) { setWatch(read_watch_.get(), reading_, on); }
+
+void BufferedSocket::setWriting(bool on) { setWatch(write_watch_.get(), writing_, on); }
 
 // Reading pauses at the high-water mark and resumes when the consumer drains input() below it.
 void BufferedSocket::updateReading() {
