@@ -34,6 +34,21 @@ size_t SendBuffer::unsent(std::span<iovec> out) const {
   return count;
 }
 
+size_t SendBuffer::range(uint64_t offset, size_t len, std::span<iovec> out) const {
+  const uint64_t begin = std::max(offset, acked_);
+  const uint64_t end = std::min(offset + len, sent_);
+  size_t count = 0;
+  for (const Block& b : blocks_) {
+    if (count == out.size() || b.offset >= end) break;
+    const uint64_t block_end = b.offset + b.used;
+    if (block_end <= begin) continue;
+    const uint64_t from = std::max(begin, b.offset);
+    const uint64_t to = std::min(end, block_end);
+    out[count++] = iovec{b.data.get() + (from - b.offset), static_cast<size_t>(to - from)};
+  }
+  return count;
+}
+
 void SendBuffer::markSent(size_t n) {
   assert(n <= unsentBytes());
   sent_ += n;

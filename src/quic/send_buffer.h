@@ -29,6 +29,10 @@ class SendBuffer {
   // Fills `out` with the not-yet-sent bytes (from the send offset on); returns how many
   // entries were used. The memory stays valid until ack() covers it.
   size_t unsent(std::span<iovec> out) const;
+  // Fills `out` with the kept bytes of [offset, offset + len), for a retransmission (the
+  // simple framer resends lost ranges itself); returns how many entries were used. The range
+  // must lie within [ackedOffset(), sentOffset()); bytes outside it are left out.
+  size_t range(uint64_t offset, size_t len, std::span<iovec> out) const;
   // The transport handed `n` more bytes to the wire; n <= unsentBytes().
   void markSent(size_t n);
   // The peer acknowledged [offset, offset + len). Acks arrive in order from offset 0

@@ -114,5 +114,23 @@ TEST(SendBuffer, ZeroLengthAckForAFinIsAccepted) {
   EXPECT_EQ(b.unackedBytes(), 0u);
 }
 
+TEST(SendBuffer, RangeReadsSentBytesAcrossBlocksForRetransmission) {
+  SendBuffer buffer(4);
+  const std::string text = "abcdefghij";
+  buffer.append({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+  buffer.markSent(8);
+  iovec vecs[4];
+  size_t n = buffer.range(2, 5, vecs);
+  std::string got;
+  for (size_t i = 0; i < n; ++i) got.append(static_cast<const char*>(vecs[i].iov_base), vecs[i].iov_len);
+  EXPECT_EQ(got, "cdefg");
+  // Clipped to what was sent and not yet acknowledged.
+  ASSERT_TRUE(buffer.ack(0, 4));
+  n = buffer.range(0, 10, vecs);
+  got.clear();
+  for (size_t i = 0; i < n; ++i) got.append(static_cast<const char*>(vecs[i].iov_base), vecs[i].iov_len);
+  EXPECT_EQ(got, "efgh");
+}
+
 }  // namespace
 }  // namespace mqttd

@@ -1,0 +1,1 @@
+#include "quic/simple/hello_cookie.h"

@@ -1,0 +1,2 @@
+// placeholder: hello_cookie
+#pragma once

@@ -1,0 +1,1 @@
+#include "quic/simple/new_reno.h"

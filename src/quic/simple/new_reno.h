@@ -1,0 +1,2 @@
+// placeholder: new_reno
+#pragma once

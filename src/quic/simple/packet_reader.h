@@ -1,0 +1,55 @@
+// PacketReader: decodes simple-framing datagrams (docs/simple-framing.md §3, §4) without
+// copying: long-header handshake packets whole, short-header packets as a header plus a frame
+// iterator. Everything a peer can send decodes to a value or a DecodeError, never a crash.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <variant>
+
+#include "core/result.h"
+#include "quic/simple/wire.h"
+
+namespace mqttd::simple {
+
+struct PaddingFrame {};
+struct PingFrame {};
+struct MaxDataFrame {
+  uint64_t maximum = 0;
+};
+using Frame = std::variant<PaddingFrame, PingFrame, AckFrame, StreamFrame, MaxDataFrame, CloseFrame>;
+
+class PacketReader {
+ public:
+  // True if `datagram` starts with a long header of kVersion (cheap check for the Dispatcher).
+  static bool isSimpleLongHeader(std::span<const uint8_t> datagram);
+
+  // A whole long-header packet (§3.1). HELLO padding must be zero and the datagram at least
+  // kMinHelloSize; other types must end exactly with their payload.
+  static Result<LongPacket, DecodeError> decodeLong(std::span<const uint8_t> datagram);
+
+  // A short header whose DCID is `dcid_length` bytes (§3.2): on success, frames() iterates
+  // over the frame area.
+  static Result<PacketReader, DecodeError> decodeShort(std::span<const uint8_t> datagram,
+                                                       size_t dcid_length);
+
+  std::span<const uint8_t> dcid() const { return dcid_; }
+  uint64_t packetNumber() const { return packet_number_; }
+
+  // The next frame of the packet; nullopt at the end. After an error, stop reading.
+  Result<std::optional<Frame>, DecodeError> nextFrame();
+
+  // QUIC variable-length integer (RFC 9000 §16) at `in[pos]`; advances pos.
+  static std::optional<uint64_t> readVarint(std::span<const uint8_t> in, size_t& pos);
+
+ private:
+  PacketReader() = default;
+
+  std::span<const uint8_t> dcid_;
+  uint64_t packet_number_ = 0;
+  std::span<const uint8_t> frames_;  // the frame area
+  size_t pos_ = 0;                   // next frame's offset in frames_
+};
+
+}  // namespace mqttd::simple

@@ -1,0 +1,1 @@
+#include "quic/simple/packet_writer.h"

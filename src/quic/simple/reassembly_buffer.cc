@@ -1,0 +1,1 @@
+#include "quic/simple/reassembly_buffer.h"

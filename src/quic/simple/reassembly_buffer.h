@@ -1,0 +1,2 @@
+// placeholder: reassembly_buffer
+#pragma once

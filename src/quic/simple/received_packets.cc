@@ -1,0 +1,1 @@
+#include "quic/simple/received_packets.h"

@@ -1,0 +1,2 @@
+// placeholder: received_packets
+#pragma once

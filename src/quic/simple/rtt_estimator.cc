@@ -1,0 +1,1 @@
+#include "quic/simple/rtt_estimator.h"

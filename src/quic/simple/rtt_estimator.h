@@ -1,0 +1,2 @@
+// placeholder: rtt_estimator
+#pragma once

@@ -1,0 +1,1 @@
+#include "quic/simple/sent_packets.h"

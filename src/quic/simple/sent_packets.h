@@ -1,0 +1,2 @@
+// placeholder: sent_packets
+#pragma once

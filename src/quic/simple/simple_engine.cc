@@ -1,0 +1,1 @@
+#include "quic/simple/simple_engine.h"

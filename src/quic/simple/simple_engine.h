@@ -1,0 +1,2 @@
+// placeholder: simple_engine
+#pragma once

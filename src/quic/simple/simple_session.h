@@ -1,0 +1,2 @@
+// placeholder: simple_session
+#pragma once
