@@ -61,6 +61,8 @@ struct Parameters {
   uint64_t idle_timeout_ms = 30000;  // 0: none; ..kMaxIdleTimeoutMs
   bool operator==(const Parameters&) const = default;
 };
+// True if every field is inside its §3.3 limits.
+[[nodiscard]] bool parametersInRange(const Parameters& params);
 
 // A decoded long-header packet; spans point into the datagram.
 struct LongPacket {
