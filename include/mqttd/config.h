@@ -38,6 +38,17 @@ enum class RetryMode {
   kAuto,    // "auto": only while more than retry_threshold handshakes are in progress
 };
 
+// `listeners.quic.simple_framer`: the unencrypted simple framing on the QUIC port
+// (docs/simple-framing.md). Off unless enabled: it has no confidentiality or authentication.
+struct SimpleFramerConfig {
+  bool enabled = false;
+  // Stream Window the gateway advertises (docs/simple-framing.md §3.3, §5.4): stream bytes a
+  // client may send ahead of what the broker has taken, bytes, 1 KiB..4 GiB.
+  uint32_t stream_window = 256 * 1024;
+
+  bool operator==(const SimpleFramerConfig&) const = default;
+};
+
 // `listeners.quic`: optional MQTT over QUIC (one MQTT connection per QUIC connection).
 // Cross-field rules (checked by the loader): keep_alive < idle_timeout unless 0;
 // initial_stream_window <= max_stream_window; initial_stream_window <= initial_connection_window;
@@ -72,6 +83,9 @@ struct QuicListenerConfig {
   // 32+ random bytes (raw or base64) shared by every worker and replica, so each can resume the
   // others' tickets; empty: a random key per process (tickets die with it).
   std::string ticket_key_file;
+  // The simple framer on the same UDP port; uses idle_timeout, handshake_timeout and
+  // max_udp_payload_size above too.
+  SimpleFramerConfig simple_framer;
 
   bool operator==(const QuicListenerConfig&) const = default;  // SIGHUP: "did it change?"
 };

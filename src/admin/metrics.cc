@@ -39,6 +39,8 @@ std::string_view toString(QuicEvent event) {
     case QuicEvent::kHandshakeFailed: return "handshake_failed";
     case QuicEvent::kRepliesRateLimited: return "replies_rate_limited";
     case QuicEvent::kPathMigrated: return "path_migrated";
+    case QuicEvent::kSimpleCookieSent: return "simple_cookie_sent";
+    case QuicEvent::kSimpleHandshakeInvalid: return "simple_handshake_invalid";
     case QuicEvent::kSessionResumed: return "session_resumed";
     case QuicEvent::kZeroRttAccepted: return "zero_rtt_accepted";
     case QuicEvent::kZeroRttStreams: return "zero_rtt_streams";

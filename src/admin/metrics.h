@@ -48,8 +48,10 @@ enum class QuicEvent : uint8_t {
   kZeroRttAccepted,         // resumed handshakes whose 0-RTT (early) data was accepted
   kZeroRttStreams,          // streams opened by 0-RTT packets (their CONNECT came in early data)
   kDatagramHandedOver,      // datagrams passed to the worker that owns their connection ID
+  kSimpleCookieSent,        // simple framer: COOKIE answers to HELLOs without a valid cookie
+  kSimpleHandshakeInvalid,  // simple framer: malformed HELLOs, or HELLOs with parameters out of range
 };
-inline constexpr size_t kQuicEventCount = 11;
+inline constexpr size_t kQuicEventCount = 13;
 std::string_view toString(QuicEvent event);
 
 class Metrics {

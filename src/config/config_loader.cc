@@ -64,6 +64,11 @@ void parseTcpListener(ConfigSection& s, TcpListenerConfig& out) {
 }
 
 // `base_dir`: the config file's directory, for relative cert/key paths.
+void parseSimpleFramer(ConfigSection& s, SimpleFramerConfig& out) {
+  s.boolean("enabled", out.enabled);
+  s.byteSize("stream_window", out.stream_window, kKiB, UINT32_MAX);
+}
+
 void parseQuicListener(ConfigSection& s, QuicListenerConfig& out, const std::string& base_dir) {
   s.address("address", out.address, Need::kOptional, PortUse::kListen);
   s.readableFile("cert", out.cert, Need::kRequired, base_dir, "certificate file");
@@ -84,6 +89,8 @@ void parseQuicListener(ConfigSection& s, QuicListenerConfig& out, const std::str
   s.boolean("zero_rtt", out.zero_rtt);
   s.readableFile("ticket_key_file", out.ticket_key_file, Need::kOptional, base_dir,
                  "session ticket key file");
+  s.section("simple_framer", Need::kOptional,
+            [&](ConfigSection& f) { parseSimpleFramer(f, out.simple_framer); });
 }
 
 void parseListeners(ConfigSection& s, ListenersConfig& out, const std::string& base_dir) {

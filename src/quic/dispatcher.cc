@@ -5,6 +5,8 @@
 
 #include "core/clock.h"
 #include "quic/connection_id.h"
+#include "quic/simple/packet_reader.h"
+#include "quic/simple/packet_writer.h"
 
 namespace mqttd {
 namespace {
@@ -16,11 +18,13 @@ constexpr size_t kMaxPerWakeup = 512;
 }  // namespace
 
 Dispatcher::Dispatcher(EventLoop& loop, UdpSocket& socket, ConnectionTracker& tracker,
-                       Ngtcp2Engine& engine, Metrics& metrics, Handover handover)
+                       Ngtcp2Engine& engine, Metrics& metrics, Handover handover,
+                       simple::SimpleEngine* simple)
     : loop_(loop),
       socket_(socket),
       tracker_(tracker),
       engine_(engine),
+      simple_(simple),
       metrics_(metrics),
       handover_(std::move(handover)),
       steering_(handover_.worker_id, handover_.send ? handover_.worker_count : 1),
@@ -47,6 +51,14 @@ void Dispatcher::onReadable() {
 }
 
 void Dispatcher::route(const ReceivedDatagram& datagram, bool may_hand_over) {
+  // The simple framer's long headers (HELLOs) first: ngtcp2 refuses unknown versions in
+  // datagrams under 1200 bytes, and a HELLO is 128. They stay on this worker, like Initials:
+  // their DCID is the client's own (docs/simple-framing.md §9).
+  if (simple::PacketReader::isSimpleLongHeader(datagram.data)) {
+    if (simple_ != nullptr) routeSimpleLongHeader(datagram);
+    else refuseSimpleHello(datagram);
+    return;
+  }
   ngtcp2_version_cid vc;
   const int rv = ngtcp2_pkt_decode_version_cid(&vc, datagram.data.data(), datagram.data.size(),
                                                ConnectionIdGenerator::kLength);
@@ -76,6 +88,41 @@ void Dispatcher::route(const ReceivedDatagram& datagram, bool may_hand_over) {
   } else {
     engine_.onUnknownShortHeader(datagram, vc.dcid, vc.dcidlen);
   }
+}
+
+void Dispatcher::routeSimpleLongHeader(const ReceivedDatagram& datagram) {
+  // byte 0, version (4), DCID length, DCID: isSimpleLongHeader() checked the first five bytes.
+  const auto& data = datagram.data;
+  if (data.size() < 6 || data[5] > simple::kMaxCidLength || data.size() < 6u + data[5]) {
+    ++dropped_;
+    return;
+  }
+  if (QuicSession* session = tracker_.find(cidKey(&data[6], data[5]))) {
+    session->onDatagram(datagram);  // a HELLO resent because our ACCEPT was lost
+    return;
+  }
+  simple_->onHello(datagram);
+}
+
+void Dispatcher::refuseSimpleHello(const ReceivedDatagram& datagram) {
+  // docs/simple-framing.md §7.1: tell the client at once instead of letting it wait for its
+  // handshake timeout. Stateless, rate-limited, never larger than the HELLO (§11).
+  auto hello = simple::PacketReader::decodeLongAnyParameters(datagram.data);
+  if (!hello || hello->type != simple::LongType::kHello) {
+    ++dropped_;
+    return;
+  }
+  if (!vn_limiter_.allow(monotonicNanos())) {
+    metrics_.addQuicEvent(QuicEvent::kRepliesRateLimited);
+    return;
+  }
+  uint8_t out[simple::kMinHelloSize];
+  const size_t n = simple::PacketWriter::writeRefuse(
+      out, hello->scid, hello->dcid, simple::ErrorCode::kConnectionRefused,
+      "simple framer not enabled");
+  if (n == 0 || n > datagram.data.size()) return;
+  (void)socket_.send({out, n}, datagram.peer, &datagram.local, 0, 0);
+  metrics_.addQuicEvent(QuicEvent::kConnectionRefused);
 }
 
 void Dispatcher::sendVersionNegotiation(const ReceivedDatagram& datagram,

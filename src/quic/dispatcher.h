@@ -1,7 +1,8 @@
 // Dispatcher: reads datagrams from one UDP socket in bounded batches and routes each by the
-// QUIC invariant header (RFC 8999): known DCID -> its session; unknown long header of
-// version 1 -> the ngtcp2 engine; unknown version -> version negotiation; unknown short
-// header -> stateless reset. Replies to unknown traffic are rate-limited. With several workers,
+// QUIC invariant header (RFC 8999): known DCID -> its session (ngtcp2 or simple framer);
+// unknown long header of version 1 -> the ngtcp2 engine; of the simple framer's version -> the
+// simple engine when enabled; other versions -> version negotiation; unknown short header ->
+// stateless reset. Replies to unknown traffic are rate-limited. With several workers,
 // a datagram whose connection ID names another worker is handed to that worker (WorkerSteering).
 #pragma once
 
@@ -14,6 +15,7 @@
 #include "quic/connection_tracker.h"
 #include "quic/ngtcp2/ngtcp2_engine.h"
 #include "quic/rate_limiter.h"
+#include "quic/simple/simple_engine.h"
 #include "quic/worker_steering.h"
 
 namespace mqttd {
@@ -32,8 +34,10 @@ class Dispatcher {
  public:
   using Handover = DatagramHandover;
 
+  // `simple`: the simple framer's engine, nullptr when it is not enabled.
   Dispatcher(EventLoop& loop, UdpSocket& socket, ConnectionTracker& tracker,
-             Ngtcp2Engine& engine, Metrics& metrics, Handover handover = {});
+             Ngtcp2Engine& engine, Metrics& metrics, Handover handover = {},
+             simple::SimpleEngine* simple = nullptr);
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
@@ -50,12 +54,15 @@ class Dispatcher {
  private:
   void onReadable();
   void route(const ReceivedDatagram& datagram, bool may_hand_over);
+  void routeSimpleLongHeader(const ReceivedDatagram& datagram);
+  void refuseSimpleHello(const ReceivedDatagram& datagram);
   void sendVersionNegotiation(const ReceivedDatagram& datagram, const ngtcp2_version_cid& vc);
 
   EventLoop& loop_;
   UdpSocket& socket_;
   ConnectionTracker& tracker_;
   Ngtcp2Engine& engine_;
+  simple::SimpleEngine* simple_;  // nullptr: the simple framer is off
   Metrics& metrics_;
   Handover handover_;
   WorkerSteering steering_;

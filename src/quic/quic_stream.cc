@@ -4,8 +4,9 @@
 
 namespace mqttd {
 
-QuicStream::QuicStream(QuicStreamHost& host, int64_t id, size_t write_low)
-    : host_(host), id_(id), write_low_(write_low), input_(evbuffer_new()) {}
+QuicStream::QuicStream(QuicStreamHost& host, int64_t id, size_t write_low,
+                       std::string_view transport)
+    : host_(host), id_(id), write_low_(write_low), transport_(transport), input_(evbuffer_new()) {}
 
 QuicStream::~QuicStream() {
   host_.streamDetached(id_);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "net/byte_stream.h"
 #include "quic/send_buffer.h"
@@ -28,8 +29,10 @@ class QuicStreamHost {
 
 class QuicStream final : public ByteStream {
  public:
-  // `write_low`: buffered() level at which onStreamWritable() fires.
-  QuicStream(QuicStreamHost& host, int64_t id, size_t write_low);
+  // `write_low`: buffered() level at which onStreamWritable() fires. `transport`: what
+  // transport() reports ("quic", or "simple" for the simple framer's one stream).
+  QuicStream(QuicStreamHost& host, int64_t id, size_t write_low,
+             std::string_view transport = "quic");
   ~QuicStream() override;
 
   int64_t id() const { return id_; }
@@ -42,6 +45,8 @@ class QuicStream final : public ByteStream {
   SendBuffer& sendBuffer() { return send_; }
   // FIN requested and every byte handed to the transport: the next write carries FIN.
   bool finPending() const { return fin_requested_ && !fin_sent_ && send_.unsentBytes() == 0; }
+  // The Splice finished writing: FIN follows the last byte of sendBuffer().
+  bool finRequested() const { return fin_requested_; }
   void markFinSent();
   bool hasDataToSend() const { return send_.unsentBytes() > 0 || finPending(); }
   // The client acknowledged [offset, offset + n) of what we sent; false: impossible range.
@@ -65,13 +70,14 @@ class QuicStream final : public ByteStream {
   void finish() override;
   void abort() override;
   std::string peer() const override { return host_.peerAddress(); }
-  std::string_view transport() const override { return "quic"; }
+  std::string_view transport() const override { return transport_; }
   void mqttKeepAlive(uint16_t seconds) override { host_.streamKeepAlive(id_, seconds); }
 
  private:
   QuicStreamHost& host_;
   const int64_t id_;
   const size_t write_low_;          // bytes
+  const std::string_view transport_;  // a string literal
   Observer* observer_ = nullptr;    // the Splice; borrowed
   evbuffer* input_;                 // received, not yet consumed (bounded by the stream window)
   SendBuffer send_;                 // to the client: unacknowledged + unsent

@@ -1,6 +1,7 @@
 // WorkerSteering: decides whether a datagram that no session of this worker claimed belongs to
 // another worker of the process. Server-issued connection IDs carry the owning worker in byte 1
-// (ConnectionIdGenerator); the kernel's SO_REUSEPORT hash follows the client's address instead,
+// (ConnectionIdGenerator), for the ngtcp2 and the simple-framer engine alike; the kernel's
+// SO_REUSEPORT hash follows the client's address instead,
 // so after a migration or NAT rebinding a connection's packets may land on the wrong worker's
 // socket. Those are handed to the owner (its inbox); everything else stays where it arrived.
 #pragma once

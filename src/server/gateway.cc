@@ -71,9 +71,14 @@ Result<void, std::string> Gateway::start() {
   if (const SocketAddress* tcp = workers_->tcpAddress())
     Log::info("listening",
               {{"transport", "tcp"}, {"address", tcp->toString()}, {"workers", worker_count}});
-  if (const SocketAddress* quic = workers_->quicAddress())
+  if (const SocketAddress* quic = workers_->quicAddress()) {
     Log::info("listening",
               {{"transport", "quic"}, {"address", quic->toString()}, {"workers", worker_count}});
+    if (config_.listeners.quic->simple_framer.enabled)
+      Log::warn("simple framer enabled: unencrypted and unauthenticated MQTT on the QUIC port, "
+                "for trusted networks only (docs/simple-framing.md §11)",
+                {{"transport", "simple"}, {"address", quic->toString()}});
+  }
 
   if (!config_.admin.address.empty()) {
     auto address = SocketAddress::parse(config_.admin.address);

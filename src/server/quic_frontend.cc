@@ -10,6 +10,27 @@ Result<std::unique_ptr<QuicFrontend>, std::string> QuicFrontend::open(
   auto socket = UdpSocket::bind(params.address, options);
   if (!socket) return fail(socket.error());
   self->socket_ = std::move(*socket);
+  // Both front ends derive stateless reset tokens from one secret and count against one budget.
+  if (!params.secret) {
+    auto secret = StaticSecret::generate();
+    if (!secret) return fail(secret.error());
+    params.secret = std::move(*secret);
+  }
+  if (params.budget == nullptr) params.budget = &self->own_budget_;
+  if (config.simple_framer.enabled) {
+    self->simple_ = std::make_unique<simple::SimpleEngine>(
+        simple::SimpleEngine::Context{.loop = params.loop,
+                                      .socket = *self->socket_,
+                                      .tracker = self->tracker_,
+                                      .metrics = params.metrics,
+                                      .splice_context = params.splice_context,
+                                      .next_id = params.next_id,
+                                      .server_id = 0,
+                                      .worker_id = params.handover.worker_id,
+                                      .secret = params.secret,
+                                      .budget = params.budget},
+        config);
+  }
   auto engine = Ngtcp2Engine::create(
       Ngtcp2Engine::Context{.loop = params.loop,
                             .socket = *self->socket_,
@@ -27,7 +48,7 @@ Result<std::unique_ptr<QuicFrontend>, std::string> QuicFrontend::open(
   self->engine_ = std::move(*engine);
   self->dispatcher_ =
       std::make_unique<Dispatcher>(params.loop, *self->socket_, self->tracker_, *self->engine_,
-                                   params.metrics, std::move(params.handover));
+                                   params.metrics, std::move(params.handover), self->simple_.get());
   return self;
 }
 

@@ -1,5 +1,5 @@
 // QuicFrontend: the QUIC listener of one worker: its UDP socket, connection tracker, ngtcp2
-// engine and dispatcher.
+// engine, simple-framer engine (when enabled) and dispatcher.
 #pragma once
 
 #include <functional>
@@ -12,6 +12,7 @@
 #include "quic/ngtcp2/ngtcp2_engine.h"
 #include "quic/ngtcp2/static_secret.h"
 #include "quic/ngtcp2/tls_server_context.h"
+#include "quic/simple/simple_engine.h"
 
 namespace mqttd {
 
@@ -40,16 +41,30 @@ class QuicFrontend {
 
   const SocketAddress& address() const { return socket_->localAddress(); }
   // Sessions of this listener; safe to read from any thread.
-  size_t connectionCount() const { return engine_->sessionCount(); }
-  uint64_t connectionsAccepted() const { return engine_->sessionsAccepted(); }  // any thread
+  size_t connectionCount() const {
+    return engine_->sessionCount() + (simple_ ? simple_->sessionCount() : 0);
+  }
+  uint64_t connectionsAccepted() const {  // any thread
+    return engine_->sessionsAccepted() + (simple_ ? simple_->sessionsAccepted() : 0);
+  }
   void setOnConnectionClosed(std::function<void()> fn) {
+    if (simple_) simple_->setOnSessionFinished(fn);
     engine_->setOnSessionFinished(std::move(fn));
   }
   // Drain: new connections get CONNECTION_REFUSED; open ones carry on.
-  void stopAccepting() { engine_->stopAccepting(); }
+  void stopAccepting() {
+    engine_->stopAccepting();
+    if (simple_) simple_->stopAccepting();
+  }
   // Asks every session to close (v5 clients get DISCONNECT 0x8B).
-  void shutdownAll() { engine_->shutdownAll(); }
-  void appendJson(std::string& out) const { engine_->appendJson(out); }
+  void shutdownAll() {
+    engine_->shutdownAll();
+    if (simple_) simple_->shutdownAll();
+  }
+  void appendJson(std::string& out) const {
+    engine_->appendJson(out);
+    if (simple_) simple_->appendJson(out);
+  }
   // A datagram another worker received for one of this listener's connections.
   void dispatchHandedOver(const ReceivedDatagram& datagram) {
     dispatcher_->dispatchHandedOver(datagram);
@@ -60,6 +75,9 @@ class QuicFrontend {
 
   std::unique_ptr<UdpSocket> socket_;
   ConnectionTracker tracker_;
+  ConnectionBudget own_budget_;  // used when Params brings none
+  // Declared before the ngtcp2 engine and the dispatcher, which borrow it; nullptr when off.
+  std::unique_ptr<simple::SimpleEngine> simple_;
   std::unique_ptr<Ngtcp2Engine> engine_;
   std::unique_ptr<Dispatcher> dispatcher_;
 };

@@ -156,6 +156,27 @@ TEST(ConfigLoaderTest, BooleansAcceptTrueAndFalseOnly) {
       << e[0];
 }
 
+TEST(ConfigLoaderTest, SimpleFramerIsOffUnlessEnabled) {
+  const std::string quic =
+      "upstream:\n"
+      "  address: 127.0.0.1:1883\n"
+      "listeners:\n"
+      "  quic:\n"
+      "    cert: /etc/hostname\n"
+      "    key: /etc/hostname\n";
+  EXPECT_FALSE(load(quic).listeners.quic->simple_framer.enabled);
+  const Config on = load(quic + "    simple_framer:\n      enabled: true\n      stream_window: 64KiB\n");
+  EXPECT_TRUE(on.listeners.quic->simple_framer.enabled);
+  EXPECT_EQ(on.listeners.quic->simple_framer.stream_window, 64u * 1024);
+  const auto small = errors(quic + "    simple_framer: {enabled: true, stream_window: 100}\n");
+  ASSERT_EQ(small.size(), 1u);
+  EXPECT_NE(small[0].find("listeners.quic.simple_framer.stream_window"), std::string::npos)
+      << small[0];
+  const auto typo = errors(quic + "    simple_framer: {enable: true}\n");
+  ASSERT_EQ(typo.size(), 1u);
+  EXPECT_NE(typo[0].find("did you mean 'enabled'?"), std::string::npos) << typo[0];
+}
+
 TEST(ConfigLoaderTest, UnknownKeySuggestsNearest) {
   EXPECT_THAT(errors("upstream:\n"
                      "  address: 127.0.0.1:1883\n"

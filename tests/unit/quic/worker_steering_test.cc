@@ -33,6 +33,16 @@ TEST(WorkerSteering, ShortHeaderOfAnotherWorkerGoesToIt) {
   EXPECT_EQ(steering.ownerOf(shortHeader(), 0, cid.data(), cid.size()), 1);
 }
 
+TEST(WorkerSteering, SimpleFramerHelloStaysAndItsShortHeadersAreSteered) {
+  // docs/simple-framing.md §9: HELLOs carry the client's own DCID (like Initials); after
+  // ACCEPT the client's short headers carry the server CID with its worker byte.
+  const WorkerSteering steering(0, 2);
+  const auto cid = cidOf(1);
+  const std::vector<uint8_t> hello = {0xc0, 0x6d, 0x71, 0x66, 0x31};
+  EXPECT_EQ(steering.ownerOf(hello, 0x6d716631, cid.data(), cid.size()), std::nullopt);
+  EXPECT_EQ(steering.ownerOf(shortHeader(), 0, cid.data(), cid.size()), 1);
+}
+
 TEST(WorkerSteering, OwnCidStaysHere) {
   const WorkerSteering steering(1, 4);
   const auto cid = cidOf(1);
