@@ -86,6 +86,8 @@ listeners:
     address: 127.0.0.1:$GW_QUIC
     cert: tls/dev.crt
     key: tls/dev.key
+    simple_framer:
+      enabled: true
 ${1:-}
 admin:
   address: 127.0.0.1:$GW_ADMIN

@@ -1,5 +1,6 @@
-// mqttd-cli: publish and subscribe over MQTT-over-QUIC (default) or plain TCP, with the options
-// and output of mosquitto_pub / mosquitto_sub.
+// mqttd-cli: publish and subscribe over MQTT-over-QUIC (default), plain TCP or the gateway's
+// simple framing (docs/simple-framing.md), with the options and output of mosquitto_pub /
+// mosquitto_sub.
 //   mqttd-cli pub -t TOPIC -m MESSAGE [-q 0|1|2] [-r] ...
 //   mqttd-cli sub -t FILTER [-t FILTER...] [-v] [-N] [-C n] [-W s] ...
 #include <netdb.h>
@@ -24,6 +25,7 @@
 #include "client/mqtt_client.h"
 #include "client/quic_client_connection.h"
 #include "client/resumption_ticket.h"
+#include "client/simple_client_connection.h"
 #include "client/tcp_client_transport.h"
 #include "core/event_loop.h"
 #include "core/log.h"
@@ -41,6 +43,12 @@ enum ExitCode : int {
   kExitTls = 3,            // certificate verification or TLS/QUIC handshake failure
   kExitConnack = 4,        // the server refused the CONNECT (CONNACK code != 0)
   kExitTimeout = 27,       // -W expired
+};
+
+enum class Transport {
+  kQuic,    // MQTT over QUIC (TLS 1.3)
+  kTcp,     // plain TCP
+  kSimple,  // the simple framing over UDP, unencrypted (docs/simple-framing.md)
 };
 
 struct CliOptions {
@@ -65,7 +73,8 @@ struct CliOptions {
   std::string cafile;
   bool insecure = false;
   std::vector<std::string> alpn;
-  bool quic = true;
+  Transport transport = Transport::kQuic;
+  bool tls_options = false;  // --cafile, --insecure or --alpn given (QUIC only)
   mqtt::ProtocolVersion version = mqtt::ProtocolVersion::kV311;
   bool debug = false;
   long repeat = 1;          // pub --repeat: publish this many times
@@ -77,7 +86,7 @@ struct CliOptions {
 void usage(std::ostream& out) {
   out << "Usage: mqttd-cli pub|sub [options]\n"
          "  -h HOST          server host (default localhost)\n"
-         "  -p PORT          server port (default 14567 for quic, 1883 for tcp)\n"
+         "  -p PORT          server port (default 14567 for quic and simple, 1883 for tcp)\n"
          "  -t TOPIC         topic (pub) / topic filter, repeatable (sub)\n"
          "  -m MESSAGE       message to publish\n"
          "  -f FILE          publish the contents of FILE\n"
@@ -94,7 +103,8 @@ void usage(std::ostream& out) {
          "  -W SECONDS       exit with code 27 after SECONDS\n"
          "  -V 311|5         MQTT protocol version (default 311)\n"
          "  -d               debug output on stderr\n"
-         "  --transport quic|tcp   (default quic)\n"
+         "  --transport quic|tcp|simple   (default quic); simple: the gateway's unencrypted\n"
+         "                   simple framing over UDP on its QUIC port (no TLS options)\n"
          "  --cafile FILE    trusted CA certificates (PEM); default: the system store\n"
          "  --insecure       do not verify the server certificate\n"
          "  --alpn LIST      ALPN protocols to offer, comma separated (default mqtt)\n"
@@ -102,7 +112,8 @@ void usage(std::ostream& out) {
          "                   previous one is acknowledged); '%n' in -m becomes 1..COUNT\n"
          "  --repeat-delay SECONDS   pub: pause between repeated publishes (e.g. 0.01)\n"
          "  --migrate-after N  quic: move the connection to a new local UDP port (active\n"
-         "                   migration, RFC 9000 §9) after N messages published or received\n"
+         "                   migration, RFC 9000 §9) after N messages published or received;\n"
+         "                   simple: send from a new local UDP port (the server follows it)\n"
          "  --session-file F quic: resume the session saved in F (if any) with 0-RTT, so the\n"
          "                   CONNECT travels in the first flight; save the server's new\n"
          "                   ticket in F at exit. Needs listeners.quic.zero_rtt on the server\n";
@@ -194,15 +205,19 @@ std::optional<std::string> parseArgs(int argc, char** argv, CliOptions& o) {
     } else if (a == "-d" || a == "--debug") {
       o.debug = true;
     } else if (a == "--transport") {
-      if (!value(v)) return bad("needs quic or tcp");
-      if (v == "quic") o.quic = true;
-      else if (v == "tcp") o.quic = false;
-      else return bad("'" + v + "' is not quic or tcp");
+      if (!value(v)) return bad("needs quic, tcp or simple");
+      if (v == "quic") o.transport = Transport::kQuic;
+      else if (v == "tcp") o.transport = Transport::kTcp;
+      else if (v == "simple") o.transport = Transport::kSimple;
+      else return bad("'" + v + "' is not quic, tcp or simple");
     } else if (a == "--cafile") {
       if (!value(o.cafile)) return bad("needs a file name");
+      o.tls_options = true;
     } else if (a == "--insecure") {
       o.insecure = true;
+      o.tls_options = true;
     } else if (a == "--alpn") {
+      o.tls_options = true;
       if (!value(v)) return bad("needs a comma-separated list");
       std::stringstream ss(v);
       for (std::string p; std::getline(ss, p, ',');) {
@@ -238,9 +253,14 @@ std::optional<std::string> parseArgs(int argc, char** argv, CliOptions& o) {
     const int sources = (o.message ? 1 : 0) + (o.file ? 1 : 0) + (o.null_message ? 1 : 0);
     if (sources != 1) return "pub needs exactly one of -m, -f or -n";
   }
-  if (o.migrate_after > 0 && !o.quic) return "--migrate-after needs --transport quic";
-  if (!o.session_file.empty() && !o.quic) return "--session-file needs --transport quic";
-  if (!o.port) o.port = o.quic ? 14567 : 1883;
+  if (o.migrate_after > 0 && o.transport == Transport::kTcp)
+    return "--migrate-after needs --transport quic or simple";
+  if (!o.session_file.empty() && o.transport != Transport::kQuic)
+    return "--session-file needs --transport quic";
+  if (o.tls_options && o.transport == Transport::kSimple)
+    return "--cafile, --insecure and --alpn need --transport quic: the simple framing has no "
+           "TLS (it is unencrypted)";
+  if (!o.port) o.port = o.transport == Transport::kTcp ? 1883 : 14567;
   if (o.client_id.empty()) o.client_id = "mqttd-cli-" + std::to_string(getpid());
   if (o.alpn.empty()) o.alpn.push_back("mqtt");
   return std::nullopt;
@@ -286,7 +306,7 @@ class Cli {
       std::cerr << "Error: " << peer.error() << "\n";
       return kExitError;
     }
-    if (o_.quic) {
+    if (o_.transport == Transport::kQuic) {
       QuicClientConnection::Options q;
       q.tls.alpn = o_.alpn;
       q.tls.server_name = o_.host;
@@ -304,6 +324,12 @@ class Cli {
       auto quic = std::make_unique<QuicClientConnection>(loop_, std::move(q));
       quic_ = quic.get();
       transport_ = std::move(quic);
+    } else if (o_.transport == Transport::kSimple) {
+      SimpleClientConnection::Options so;
+      so.debug_log = std::getenv("MQTTD_SIMPLE_DEBUG") != nullptr;  // one line per packet
+      auto simple = std::make_unique<SimpleClientConnection>(loop_, std::move(so));
+      simple_ = simple.get();
+      transport_ = std::move(simple);
     } else {
       transport_ = std::make_unique<TcpClientTransport>(loop_);
     }
@@ -427,12 +453,22 @@ class Cli {
   }
 
   void maybeMigrate(long done) {
-    if (quic_ == nullptr || o_.migrate_after == 0 || done != o_.migrate_after) return;
-    if (auto r = quic_->migrate(); !r) {
-      std::cerr << "Warning: " << r.error() << "\n";
-      return;
+    if (o_.migrate_after == 0 || done != o_.migrate_after) return;
+    if (quic_ != nullptr) {
+      if (auto r = quic_->migrate(); !r) {
+        std::cerr << "Warning: " << r.error() << "\n";
+        return;
+      }
+      if (o_.debug)
+        std::cerr << "Migrated to local address " << quic_->localAddress().toString() << "\n";
+    } else if (simple_ != nullptr) {
+      if (auto r = simple_->rebind(); !r) {
+        std::cerr << "Warning: " << r.error() << "\n";
+        return;
+      }
+      if (o_.debug)
+        std::cerr << "Migrated to local address " << simple_->localAddress().toString() << "\n";
     }
-    if (o_.debug) std::cerr << "Migrated to local address " << quic_->localAddress().toString() << "\n";
   }
 
   void onPublished(uint8_t code) {
@@ -484,6 +520,7 @@ class Cli {
   std::vector<uint8_t> payload_;
   std::unique_ptr<ClientTransport> transport_;  // declared before client_: outlives it
   QuicClientConnection* quic_ = nullptr;         // transport_ when it is QUIC
+  SimpleClientConnection* simple_ = nullptr;     // transport_ when it is the simple framing
   std::unique_ptr<MqttClient> client_;
   int exit_ = kExitOk;
   long received_ = 0;

@@ -6,6 +6,7 @@
 
 #include "bench/payload_stamp.h"
 #include "client/quic_client_connection.h"
+#include "client/simple_client_connection.h"
 #include "client/tls_client_context.h"
 #include "client/tcp_client_transport.h"
 #include "core/clock.h"
@@ -83,6 +84,10 @@ Result<void, std::string> BenchClient::start(const SocketAddress& peer) {
     auto quic = std::make_unique<client::QuicClientConnection>(loop_, std::move(q));
     quic_ = quic.get();
     inner = std::move(quic);
+  } else if (options_.simple) {
+    client::SimpleClientConnection::Options so;
+    so.debug_log = std::getenv("MQTTD_SIMPLE_DEBUG") != nullptr;  // one line per packet
+    inner = std::make_unique<client::SimpleClientConnection>(loop_, std::move(so));
   } else {
     inner = std::make_unique<client::TcpClientTransport>(loop_);
   }

@@ -60,8 +60,9 @@ void BenchOptions::usage(std::ostream& out) {
          "                   the send time, publisher id and sequence number\n"
          "  -q QOS           0, 1 or 2 (default 0)\n"
          "  -h HOST          server host (default 127.0.0.1)\n"
-         "  -p PORT          server port (default 14567 quic, 1883 tcp)\n"
-         "  --transport quic|tcp   (default quic)\n"
+         "  -p PORT          server port (default 14567 quic and simple, 1883 tcp)\n"
+         "  --transport quic|tcp|simple   (default quic); simple: the gateway's unencrypted\n"
+         "                   simple framing over UDP on its QUIC port (no TLS, no --zero-rtt)\n"
          "  --cafile FILE    trusted CA certificates (PEM); default: the system store\n"
          "  --insecure       do not verify the server certificate\n"
          "  --alpn LIST      ALPN protocols to offer, comma separated (default mqtt)\n"
@@ -150,13 +151,14 @@ Result<BenchOptions, std::string> BenchOptions::parse(const std::vector<std::str
       if (!n) return bad("needs a port 1..65535");
       o.port = static_cast<uint16_t>(*n);
     } else if (a == "--transport") {
-      if (!value()) return bad("needs quic or tcp");
+      if (!value()) return bad("needs quic, tcp or simple");
+      o.simple = v == "simple";
       if (v == "quic")
         o.quic = true;
-      else if (v == "tcp")
+      else if (v == "tcp" || v == "simple")
         o.quic = false;
       else
-        return bad("'" + v + "' is not quic or tcp");
+        return bad("'" + v + "' is not quic, tcp or simple");
     } else if (a == "--cafile") {
       if (!value() || v.empty()) return bad("needs a file name");
       o.cafile = v;
@@ -216,13 +218,24 @@ Result<BenchOptions, std::string> BenchOptions::parse(const std::vector<std::str
       o.topic.find_first_of("+#") != std::string::npos) {  // [MQTT-3.3.2-2]
     return fail("option -t: a publish topic must not contain wildcards '+' or '#'");
   }
-  if (!o.port) o.port = o.quic ? 14567 : 1883;
+  if (!o.port) o.port = o.quic || o.simple ? 14567 : 1883;
+  if (o.simple) {
+    if (o.zero_rtt) return fail(std::string("option --zero-rtt: needs --transport quic"));
+    if (!o.cafile.empty() || o.insecure || !o.alpn.empty())
+      o.warnings.push_back("--cafile, --insecure and --alpn are ignored with --transport simple "
+                           "(the simple framing has no TLS)");
+  }
   if (o.alpn.empty()) o.alpn.push_back("mqtt");
   if (o.prefix.empty()) o.prefix = "mqttd-bench-" + std::to_string(getpid());
   if (o.password && !o.username && o.version == mqtt::ProtocolVersion::kV311) {
     return fail(std::string("option -P: MQTT 3.1.1 needs -u as well"));  // [MQTT-3.1.2-22]
   }
   return o;
+}
+
+std::string_view BenchOptions::transportName() const {
+  if (quic) return "quic";
+  return simple ? "simple" : "tcp";
 }
 
 std::string BenchOptions::clientId(uint32_t index) const {

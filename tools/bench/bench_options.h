@@ -35,8 +35,9 @@ struct BenchOptions {
   uint32_t payload_size = 256;  // -s, bytes, >= PayloadStamp::kSize (16)
   uint8_t qos = 0;              // -q, 0..2
   std::string host = "127.0.0.1";
-  std::optional<uint16_t> port;   // -p; parse() fills 14567 (quic) or 1883 (tcp)
-  bool quic = true;               // --transport quic|tcp
+  std::optional<uint16_t> port;   // -p; parse() fills 14567 (quic, simple) or 1883 (tcp)
+  bool quic = true;               // --transport quic (else tcp or simple)
+  bool simple = false;            // --transport simple: the gateway's simple framing (UDP)
   bool zero_rtt = false;          // --zero-rtt: resume a primed ticket, CONNECT in 0-RTT
   std::string cafile;             // --cafile, PEM; "" = system store
   bool insecure = false;          // --insecure: do not verify the server certificate
@@ -55,6 +56,9 @@ struct BenchOptions {
   // Parses argv[1..] (the mode first). The error names the option and says why.
   static Result<BenchOptions, std::string> parse(const std::vector<std::string>& args);
   static void usage(std::ostream& out);
+
+  // "quic", "tcp" or "simple", as given to --transport.
+  std::string_view transportName() const;
 
   // Client `index` (1-based, like emqtt-bench's %i): "<prefix>-<index>".
   std::string clientId(uint32_t index) const;

@@ -271,8 +271,8 @@ void BenchRun::writeText(std::ostream& out) const {
   char buf[256];
   std::snprintf(buf, sizeof buf, "mqttd-bench %s: %u clients over %s to %s:%u, %.2f s%s\n",
                 std::string(toString(options_.mode)).c_str(), options_.clients,
-                options_.quic ? "quic" : "tcp", options_.host.c_str(), *options_.port, secs,
-                limit_reached_ ? " (-L reached)" : "");
+                std::string(options_.transportName()).c_str(), options_.host.c_str(),
+                *options_.port, secs, limit_reached_ ? " (-L reached)" : "");
   out << buf;
   out << "  connections: " << stats_.connected << " established, " << stats_.connect_failed
       << " failed, " << stats_.errors[static_cast<size_t>(ErrorKind::kConnectionLost)] << " lost\n";
@@ -325,7 +325,7 @@ void BenchRun::writeJson(std::ostream& out) const {
   std::ostringstream o;
   o.precision(6);
   o << "{\"mode\":" << quoted(toString(options_.mode))
-    << ",\"transport\":" << quoted(options_.quic ? "quic" : "tcp")
+    << ",\"transport\":" << quoted(options_.transportName())
     << ",\"host\":" << quoted(options_.host) << ",\"port\":" << *options_.port
     << ",\"clients\":" << options_.clients << ",\"qos\":" << int(options_.qos)
     << ",\"payload_size\":" << options_.payload_size << ",\"limit\":" << options_.limit

@@ -31,6 +31,25 @@ int GatewayFixture::brokerConnectionsOf(const std::string& client_id) {
   return n;
 }
 
+int GatewayFixture::brokerDisconnectsOf(const std::string& client_id) {
+  std::string log;
+  for (const char* name : {"/mosquitto.log", "/mosquitto.out"}) {
+    std::ifstream in(dir_ + name);
+    log.append(std::istreambuf_iterator<char>(in), {});
+  }
+  // Mosquitto 2.0's wording for each way a client's connection ends.
+  const std::string needles[] = {
+      "Client " + client_id + " closed its connection.",
+      "Client " + client_id + " disconnected.",
+      "Socket error on client " + client_id + ", disconnecting.",
+      "Client " + client_id + " has exceeded timeout, disconnecting.",
+  };
+  int n = 0;
+  for (const std::string& needle : needles)
+    for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+  return n;
+}
+
 GatewayFixture::Relay GatewayFixture::startRelay(const std::vector<std::string>& args) {
   std::vector<std::string> argv{envOr("UDP_IMPAIR", "udp-impair"), "--listen", "127.0.0.1:0",
                                 "--target", "127.0.0.1:" + std::to_string(gateway_->quicPort())};

@@ -40,6 +40,9 @@ class GatewayFixture : public ::testing::Test {
   std::vector<std::string> payloads(ChildProcess& sub);
   // How many times Mosquitto logged a client connecting with this client id.
   int brokerConnectionsOf(const std::string& client_id);
+  // How many times Mosquitto logged this client's connection ending: DISCONNECT, the socket
+  // closed, a socket error or its keepalive timeout.
+  int brokerDisconnectsOf(const std::string& client_id);
 
   // A udp-impair relay in front of the gateway's QUIC port, started with `args` (e.g.
   // {"--rebind-after", "8"}); `port` is empty when it did not come up (a failure is recorded).
