@@ -31,17 +31,6 @@ class CliTest : public GatewayFixture {
     argv.insert(argv.end(), args.begin() + 1, args.end());
     return argv;
   }
-  std::pair<int, std::string> run(const std::vector<std::string>& argv) {
-    ChildProcess p(argv);
-    std::string out = p.readAll(seconds(60));
-    return {p.wait(seconds(10)).value_or(-1), out};
-  }
-  uint64_t quicEvent(const std::string& event) {
-    const std::string body = httpGet(gateway_->adminPort(), "/metrics").body;
-    const std::string key = "mqttd_quic_events_total{event=\"" + event + "\"} ";
-    const auto pos = body.find(key);
-    return pos == std::string::npos ? 0 : std::stoull(body.substr(pos + key.size()));
-  }
   uint64_t migrations() { return quicEvent("path_migrated"); }
   void replayBody(const std::string& extra_yaml);
   // A fresh gateway process on the same broker and directory (new ports), with `quic_yaml`.

@@ -42,19 +42,6 @@ class QuicTest : public GatewayFixture {
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
-  // Runs it to completion; returns {exit status, stdout+stderr}.
-  std::pair<int, std::string> run(const std::vector<std::string>& argv,
-                                  seconds timeout = seconds(60)) {
-    ChildProcess p(argv);
-    std::string out = p.readAll(timeout);
-    return {p.wait(seconds(10)).value_or(-1), out};
-  }
-  uint64_t metric(const std::string& line_prefix) {
-    const std::string body = httpGet(gateway_->adminPort(), "/metrics").body;
-    const auto pos = body.find(line_prefix + " ");
-    if (pos == std::string::npos) return ~0ull;
-    return std::stoull(body.substr(pos + line_prefix.size() + 1));
-  }
 };
 
 class QuicPubSub : public QuicTest, public ::testing::WithParamInterface<int> {};

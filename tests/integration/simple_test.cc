@@ -304,26 +304,10 @@ class SimpleTest : public GatewayFixture {
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
   }
-  std::pair<int, std::string> run(const std::vector<std::string>& argv,
-                                  seconds timeout = seconds(60)) {
-    ChildProcess p(argv);
-    std::string out = p.readAll(timeout);
-    return {p.wait(seconds(10)).value_or(-1), out};
-  }
-  // The value of the /metrics series (name with labels); ~0 when absent.
-  uint64_t metric(const std::string& series) {
-    const std::string body = httpGet(gateway_->adminPort(), "/metrics").body;
-    const auto pos = body.find("\n" + series + " ");
-    if (pos == std::string::npos) return ~0ull;
-    return std::stoull(body.substr(pos + series.size() + 2));
-  }
   uint64_t simpleCurrent() { return metric("mqttd_connections_current{transport=\"simple\"}"); }
   uint64_t simpleTotal() { return metric("mqttd_connections_total{transport=\"simple\"}"); }
   uint64_t subacksToClients() {
     return metric("mqttd_mqtt_packets_total{type=\"SUBACK\",direction=\"to_client\"}");
-  }
-  uint64_t quicEvent(const std::string& event) {
-    return metric("mqttd_quic_events_total{event=\"" + event + "\"}");
   }
   // Polls `pred` until it holds or `timeout` passes.
   template <typename Pred>
@@ -349,8 +333,11 @@ class SimpleTest : public GatewayFixture {
   SocketAddress address(const std::string& port) {
     return SocketAddress::parse("127.0.0.1:" + port).value();
   }
-  void bigPayloadUp(const Bytes& big, const std::string& relay_port);
-  void bigPayloadDown(const Bytes& big, const std::string& relay_port);
+  // `big` then "end" at QoS 1 between a simple-framer client behind the relay and a TCP client
+  // on the broker: published by the simple client (`up`) or delivered to it. Checks both
+  // arrive, intact (sha256) and once; returns the simple client's transport statistics.
+  simple::SimpleConnection::Stats bigPayload(const Bytes& big, const std::string& relay_port,
+                                             bool up);
 };
 
 // ---- pub/sub ----
@@ -441,7 +428,9 @@ TEST_F(SimpleTest, FiveMegabytesUpThroughALossyLinkArriveIntactAndOnce) {
   Relay relay = startRelay({"--loss", "0.10", "--reorder", "0.20", "--duplicate", "0.01",
                             "--stats-file", dir_ + "/relay.json"});
   ASSERT_FALSE(relay.port.empty());
-  bigPayloadUp(randomBytes(5 * 1024 * 1024), relay.port);
+  const auto stats = bigPayload(randomBytes(5 * 1024 * 1024), relay.port, /*up=*/true);
+  EXPECT_GT(stats.packets_lost, 0u) << "the link lost nothing of ours?";
+  EXPECT_GT(stats.bytes_retransmitted, 0u);
   relay.process->signal(SIGTERM);
   ASSERT_EQ(relay.process->wait(seconds(10)), 0);
   const std::string json = relayStats();
@@ -450,10 +439,15 @@ TEST_F(SimpleTest, FiveMegabytesUpThroughALossyLinkArriveIntactAndOnce) {
   EXPECT_EQ(brokerConnectionsOf("big-up"), 1);
 }
 
-void SimpleTest::bigPayloadUp(const Bytes& big, const std::string& relay_port) {
+simple::SimpleConnection::Stats SimpleTest::bigPayload(const Bytes& big,
+                                                       const std::string& relay_port, bool up) {
+  const std::string topic = up ? "big/up" : "big/down";
+  const Bytes end{'e', 'n', 'd'};
   EventLoop loop;
   client::TcpClientTransport tcp(loop);
   SimpleClientConnection simple(loop, {});
+  const SocketAddress broker = address(std::to_string(broker_->port()));
+  const SocketAddress relay = address(relay_port);
   std::vector<Bytes> got;
   std::string sub_closed, pub_closed;
   std::unique_ptr<MqttClient> sub, pub;
@@ -461,11 +455,11 @@ void SimpleTest::bigPayloadUp(const Bytes& big, const std::string& relay_port) {
     if (!sub_closed.empty() && !pub_closed.empty()) loop.stop();
   };
   MqttClient::Callbacks pcb;
-  pcb.on_connected = [&](bool) { ASSERT_TRUE(pub->publish("big/up", big, 1, false)); };
+  pcb.on_connected = [&](bool) { ASSERT_TRUE(pub->publish(topic, big, 1, false)); };
   int acked = 0;
   pcb.on_published = [&](uint16_t, uint8_t) {
     if (++acked == 1) {
-      ASSERT_TRUE(pub->publish("big/up", Bytes{'e', 'n', 'd'}, 1, false));
+      ASSERT_TRUE(pub->publish(topic, end, 1, false));
     } else {
       pub->disconnect();
     }
@@ -475,34 +469,39 @@ void SimpleTest::bigPayloadUp(const Bytes& big, const std::string& relay_port) {
     stopWhenDone();
   };
   MqttClient::Callbacks scb;
-  scb.on_connected = [&](bool) { ASSERT_TRUE(sub->subscribe({{"big/up", 1}})); };
+  scb.on_connected = [&](bool) { ASSERT_TRUE(sub->subscribe({{topic, 1}})); };
   scb.on_subscribed = [&](uint16_t, std::vector<uint8_t>) {
-    ASSERT_TRUE(pub->connect(address(relay_port)));
+    ASSERT_TRUE(pub->connect(up ? relay : broker));
   };
   scb.on_message = [&](const client::MqttMessage& m) {
     got.push_back(m.payload);
-    if (m.payload == Bytes{'e', 'n', 'd'}) sub->disconnect();
+    if (m.payload == end) sub->disconnect();
   };
   scb.on_closed = [&](const client::MqttClose& c) {
     sub_closed = "subscriber: " + c.text;
     stopWhenDone();
   };
   client::MqttClientOptions po;
-  po.client_id = "big-up";
-  pub = std::make_unique<MqttClient>(loop, simple, po, pcb);
+  po.client_id = up ? "big-up" : "big-down-pub";
+  pub = std::make_unique<MqttClient>(loop, up ? static_cast<client::ClientTransport&>(simple)
+                                              : static_cast<client::ClientTransport&>(tcp),
+                                     po, pcb);
   client::MqttClientOptions so;
-  so.client_id = "big-up-sub";
-  sub = std::make_unique<MqttClient>(loop, tcp, so, scb);
+  so.client_id = up ? "big-up-sub" : "big-down";
+  sub = std::make_unique<MqttClient>(loop, up ? static_cast<client::ClientTransport&>(tcp)
+                                              : static_cast<client::ClientTransport&>(simple),
+                                     so, scb);
   Timer deadline(loop, [&] { loop.stop(); });
   deadline.start(seconds(240));
-  ASSERT_TRUE(sub->connect(address(std::to_string(broker_->port()))));
+  EXPECT_TRUE(sub->connect(up ? broker : relay));
   loop.run();
-  ASSERT_EQ(got.size(), 2u) << sub_closed << "; " << pub_closed;
-  EXPECT_EQ(got[0].size(), big.size());
-  EXPECT_EQ(sha256(got[0]), sha256(big));
-  EXPECT_EQ(got[1], (Bytes{'e', 'n', 'd'}));
-  EXPECT_GT(simple.stats().packets_lost, 0u) << "the link lost nothing of ours?";
-  EXPECT_GT(simple.stats().bytes_retransmitted, 0u);
+  EXPECT_EQ(got.size(), 2u) << sub_closed << "; " << pub_closed;
+  if (got.size() == 2) {
+    EXPECT_EQ(got[0].size(), big.size());
+    EXPECT_EQ(sha256(got[0]), sha256(big));
+    EXPECT_EQ(got[1], end);
+  }
+  return simple.stats();
 }
 
 // The other way: a TCP publisher on the broker, a simple subscriber behind udp-impair.
@@ -511,67 +510,14 @@ TEST_F(SimpleTest, FiveMegabytesDownThroughALossyLinkArriveIntactAndOnce) {
   Relay relay = startRelay({"--loss", "0.10", "--reorder", "0.20", "--duplicate", "0.01",
                             "--stats-file", dir_ + "/relay.json"});
   ASSERT_FALSE(relay.port.empty());
-  bigPayloadDown(randomBytes(5 * 1024 * 1024), relay.port);
+  const auto stats = bigPayload(randomBytes(5 * 1024 * 1024), relay.port, /*up=*/false);
+  EXPECT_GT(stats.duplicates + stats.packets_lost, 0u);
   relay.process->signal(SIGTERM);
   ASSERT_EQ(relay.process->wait(seconds(10)), 0);
   const std::string json = relayStats();
   EXPECT_EQ(json.find("\"dropped\":0,"), std::string::npos) << json;
   EXPECT_EQ(json.find("\"duplicated\":0,"), std::string::npos) << json;
   EXPECT_EQ(brokerConnectionsOf("big-down"), 1);
-}
-
-void SimpleTest::bigPayloadDown(const Bytes& big, const std::string& relay_port) {
-  EventLoop loop;
-  client::TcpClientTransport tcp(loop);
-  SimpleClientConnection simple(loop, {});
-  std::vector<Bytes> got;
-  std::string sub_closed, pub_closed;
-  std::unique_ptr<MqttClient> sub, pub;
-  auto stopWhenDone = [&] {
-    if (!sub_closed.empty() && !pub_closed.empty()) loop.stop();
-  };
-  MqttClient::Callbacks pcb;
-  pcb.on_connected = [&](bool) { ASSERT_TRUE(pub->publish("big/down", big, 1, false)); };
-  int acked = 0;
-  pcb.on_published = [&](uint16_t, uint8_t) {
-    if (++acked == 1) {
-      ASSERT_TRUE(pub->publish("big/down", Bytes{'e', 'n', 'd'}, 1, false));
-    } else {
-      pub->disconnect();
-    }
-  };
-  pcb.on_closed = [&](const client::MqttClose& c) {
-    pub_closed = "publisher: " + c.text;
-    stopWhenDone();
-  };
-  MqttClient::Callbacks scb;
-  scb.on_connected = [&](bool) { ASSERT_TRUE(sub->subscribe({{"big/down", 1}})); };
-  scb.on_subscribed = [&](uint16_t, std::vector<uint8_t>) {
-    ASSERT_TRUE(pub->connect(address(std::to_string(broker_->port()))));
-  };
-  scb.on_message = [&](const client::MqttMessage& m) {
-    got.push_back(m.payload);
-    if (m.payload == Bytes{'e', 'n', 'd'}) sub->disconnect();
-  };
-  scb.on_closed = [&](const client::MqttClose& c) {
-    sub_closed = "subscriber: " + c.text;
-    stopWhenDone();
-  };
-  client::MqttClientOptions po;
-  po.client_id = "big-down-pub";
-  pub = std::make_unique<MqttClient>(loop, tcp, po, pcb);
-  client::MqttClientOptions so;
-  so.client_id = "big-down";
-  sub = std::make_unique<MqttClient>(loop, simple, so, scb);
-  Timer deadline(loop, [&] { loop.stop(); });
-  deadline.start(seconds(240));
-  ASSERT_TRUE(sub->connect(address(relay_port)));
-  loop.run();
-  ASSERT_EQ(got.size(), 2u) << sub_closed << "; " << pub_closed;
-  EXPECT_EQ(got[0].size(), big.size());
-  EXPECT_EQ(sha256(got[0]), sha256(big));
-  EXPECT_EQ(got[1], (Bytes{'e', 'n', 'd'}));
-  EXPECT_GT(simple.stats().duplicates + simple.stats().packets_lost, 0u);
 }
 
 // ---- handshake abuse ----

@@ -28,19 +28,6 @@ class WorkersTest : public GatewayFixture {
   void startTwoWorkers(const std::string& extra_yaml = "") {
     startAll("workers: 2\n" + extra_yaml);
   }
-  std::pair<int, std::string> run(const std::vector<std::string>& argv,
-                                  seconds timeout = seconds(90)) {
-    ChildProcess p(argv);
-    std::string out = p.readAll(timeout);
-    return {p.wait(seconds(10)).value_or(-1), out};
-  }
-  // The value of the /metrics line that starts with `series` (~0: absent).
-  uint64_t metric(const std::string& series) {
-    const std::string body = httpGet(gateway_->adminPort(), "/metrics").body;
-    const auto pos = body.find("\n" + series + " ");
-    if (pos == std::string::npos) return ~0ull;
-    return std::stoull(body.substr(pos + series.size() + 2));
-  }
   uint64_t accepted(int worker) {
     return metric("mqttd_worker_connections_total{worker=\"" + std::to_string(worker) + "\"}");
   }

@@ -132,4 +132,22 @@ std::vector<std::string> GatewayFixture::payloads(ChildProcess& sub) {
   return out;
 }
 
+std::pair<int, std::string> GatewayFixture::run(const std::vector<std::string>& argv,
+                                                std::chrono::seconds timeout) {
+  ChildProcess p(argv);
+  std::string out = p.readAll(timeout);
+  return {p.wait(std::chrono::seconds(10)).value_or(-1), out};
+}
+
+uint64_t GatewayFixture::metric(const std::string& series) {
+  const std::string body = httpGet(gateway_->adminPort(), "/metrics").body;
+  const auto pos = body.find("\n" + series + " ");
+  if (pos == std::string::npos) return ~0ull;
+  return std::stoull(body.substr(pos + series.size() + 2));
+}
+
+uint64_t GatewayFixture::quicEvent(const std::string& event) {
+  return metric("mqttd_quic_events_total{event=\"" + event + "\"}");
+}
+
 }  // namespace mqttd::test

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,14 @@ class GatewayFixture : public ::testing::Test {
     std::string port;  // the relay's listening port, for `-p`
   };
   Relay startRelay(const std::vector<std::string>& args);
+
+  // Runs `argv` to completion: {exit status (-1: did not exit), stdout+stderr}.
+  std::pair<int, std::string> run(const std::vector<std::string>& argv,
+                                  std::chrono::seconds timeout = std::chrono::seconds(90));
+  // The value of the gateway's /metrics series `series` (name with labels); ~0 when absent.
+  uint64_t metric(const std::string& series);
+  // mqttd_quic_events_total{event="`event`"}.
+  uint64_t quicEvent(const std::string& event);
 
   std::string dir_;
   std::unique_ptr<MosquittoBroker> broker_;

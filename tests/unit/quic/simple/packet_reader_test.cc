@@ -9,28 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include "../../hex_bytes.h"
+
 namespace mqttd::simple {
 namespace {
 
-// "c0 6d 71" -> {0xc0, 0x6d, 0x71}; spaces are ignored.
-std::vector<uint8_t> hex(std::string_view text) {
-  std::vector<uint8_t> out;
-  int nibble = -1;
-  for (const char c : text) {
-    int v = -1;
-    if (c >= '0' && c <= '9') v = c - '0';
-    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    if (v < 0) continue;
-    if (nibble < 0) {
-      nibble = v;
-    } else {
-      out.push_back(uint8_t(nibble << 4 | v));
-      nibble = -1;
-    }
-  }
-  return out;
-}
+using mqttd::testing::hex;
 
 std::vector<uint8_t> bytes(std::span<const uint8_t> in) {
   return {in.begin(), in.end()};

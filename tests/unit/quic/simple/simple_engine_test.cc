@@ -131,7 +131,9 @@ TEST_F(SimpleEngineTest, CookieIsNeverLargerThanTheHelloAndShortHellosGetNothing
 TEST_F(SimpleEngineTest, ValidCookieCreatesOneConnectionAndALostAcceptIsRepeated) {
   SimpleEngine engine(context(), config_);
   deliver(engine, hello(dcid_, {}), client_->localAddress());
-  auto cookie = PacketReader::decodeLong(received().at(0));
+  const auto first = received();  // the spans of decoded packets point into it
+  ASSERT_EQ(first.size(), 1u);
+  auto cookie = PacketReader::decodeLong(first[0]);
   ASSERT_TRUE(cookie);
   const std::vector<uint8_t> cookie_bytes(cookie->cookie.begin(), cookie->cookie.end());
   // From another address the cookie is worthless: a fresh COOKIE, no connection.
@@ -169,23 +171,25 @@ TEST_F(SimpleEngineTest, ValidCookieCreatesOneConnectionAndALostAcceptIsRepeated
 TEST_F(SimpleEngineTest, RefusesAtTheConnectionLimitAndWhenDraining) {
   limits_.max_connections = 1;
   SimpleEngine engine(context(), config_);
-  auto connect = [&](std::vector<uint8_t> dcid) -> LongPacket {
+  // The type and error code of the answer to a HELLO with a fresh cookie.
+  auto connect = [&](std::vector<uint8_t> dcid) -> std::pair<LongType, uint64_t> {
     deliver(engine, hello(dcid, {}), client_->localAddress());
     auto replies = received();
     auto cookie = PacketReader::decodeLong(replies.at(0));
     const std::vector<uint8_t> bytes(cookie->cookie.begin(), cookie->cookie.end());
     deliver(engine, hello(dcid, bytes), client_->localAddress());
     replies = received();
-    return *PacketReader::decodeLong(replies.at(0));
+    const auto answer = PacketReader::decodeLong(replies.at(0));
+    return {answer->type, answer->error_code};
   };
-  EXPECT_EQ(connect({1, 1, 1, 1, 1, 1, 1, 1}).type, LongType::kAccept);
-  const LongPacket refused = connect({2, 2, 2, 2, 2, 2, 2, 2});
-  EXPECT_EQ(refused.type, LongType::kRefuse);
-  EXPECT_EQ(refused.error_code, static_cast<uint64_t>(ErrorCode::kConnectionRefused));
+  EXPECT_EQ(connect({1, 1, 1, 1, 1, 1, 1, 1}).first, LongType::kAccept);
+  const auto refused = connect({2, 2, 2, 2, 2, 2, 2, 2});
+  EXPECT_EQ(refused.first, LongType::kRefuse);
+  EXPECT_EQ(refused.second, static_cast<uint64_t>(ErrorCode::kConnectionRefused));
   EXPECT_EQ(engine.sessionCount(), 1u);
   limits_.max_connections = 10;
   engine.stopAccepting();
-  EXPECT_EQ(connect({3, 3, 3, 3, 3, 3, 3, 3}).type, LongType::kRefuse);
+  EXPECT_EQ(connect({3, 3, 3, 3, 3, 3, 3, 3}).first, LongType::kRefuse);
   EXPECT_EQ(engine.sessionCount(), 1u);
 }
 
