@@ -624,6 +624,16 @@ TEST_F(SimpleTest, GatewayWithoutTheFramerRefusesAtOnce) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, seconds(8));
 }
 
+// The splice path is QUIC's: a broker that is down gives the simple client an MQTT CONNACK
+// "server unavailable", like mosquitto_pub, and then an orderly UPSTREAM_LOST close.
+TEST_F(SimpleTest, BrokerDownGivesConnackServerUnavailable) {
+  ASSERT_NO_FATAL_FAILURE(startAll("", /*with_broker=*/false, kSimpleOn));
+  auto [rc, out] = run(simpleCli("pub", {"-t", "down/t", "-m", "x"}));
+  EXPECT_EQ(rc, 4) << out;
+  EXPECT_NE(out.find("Connection Refused: server unavailable"), std::string::npos) << out;
+  EXPECT_TRUE(eventually([&] { return simpleCurrent() == 0; }));
+}
+
 // ---- idle timeout, keepalive, stateless reset ----
 
 // [§7.3] idle_timeout 1s and MQTT keepalive 0: a client killed with SIGKILL goes silent; the
