@@ -309,16 +309,6 @@ class SimpleTest : public GatewayFixture {
   uint64_t subacksToClients() {
     return metric("mqttd_mqtt_packets_total{type=\"SUBACK\",direction=\"to_client\"}");
   }
-  // Polls `pred` until it holds or `timeout` passes.
-  template <typename Pred>
-  bool eventually(Pred pred, seconds timeout = seconds(15)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    return true;
-  }
   // The lines of a `mqttd-cli sub -v` child that start with `prefix`, until it exits.
   std::vector<std::string> linesOf(ChildProcess& sub, const std::string& prefix) {
     std::vector<std::string> got;

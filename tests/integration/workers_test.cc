@@ -34,16 +34,6 @@ class WorkersTest : public GatewayFixture {
   uint64_t open(int worker) {
     return metric("mqttd_worker_connections{worker=\"" + std::to_string(worker) + "\"}");
   }
-  // Waits until `pred` holds (polling /metrics etc.), at most `timeout`.
-  template <typename Pred>
-  bool eventually(Pred pred, seconds timeout = seconds(15)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    return true;
-  }
 };
 
 TEST_F(WorkersTest, TwoHundredQuicConnectionsSpreadOverBothWorkers) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "child_process.h"
@@ -60,6 +61,16 @@ class GatewayFixture : public ::testing::Test {
   uint64_t metric(const std::string& series);
   // mqttd_quic_events_total{event="`event`"}.
   uint64_t quicEvent(const std::string& event);
+  // Polls `pred` (every 20 ms) until it holds or `timeout` passes; false on timeout.
+  template <typename Pred>
+  static bool eventually(Pred pred, std::chrono::seconds timeout = std::chrono::seconds(15)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
 
   std::string dir_;
   std::unique_ptr<MosquittoBroker> broker_;
