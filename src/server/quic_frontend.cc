@@ -11,41 +11,19 @@ Result<std::unique_ptr<QuicFrontend>, std::string> QuicFrontend::open(
   if (!socket) return fail(socket.error());
   self->socket_ = std::move(*socket);
   // Both front ends derive stateless reset tokens from one secret and count against one budget.
-  if (!params.secret) {
-    auto secret = StaticSecret::generate();
-    if (!secret) return fail(secret.error());
-    params.secret = std::move(*secret);
-  }
-  if (params.budget == nullptr) params.budget = &self->own_budget_;
-  if (config.simple_framer.enabled) {
-    self->simple_ = std::make_unique<simple::SimpleEngine>(
-        simple::SimpleEngine::Context{.loop = params.loop,
-                                      .socket = *self->socket_,
-                                      .tracker = self->tracker_,
-                                      .metrics = params.metrics,
-                                      .splice_context = params.splice_context,
-                                      .next_id = params.next_id,
-                                      .server_id = 0,
-                                      .worker_id = params.handover.worker_id,
-                                      .secret = params.secret,
-                                      .budget = params.budget},
-        config);
-  }
-  auto engine = Ngtcp2Engine::create(
-      Ngtcp2Engine::Context{.loop = params.loop,
-                            .socket = *self->socket_,
-                            .tracker = self->tracker_,
-                            .metrics = params.metrics,
-                            .splice_context = std::move(params.splice_context),
-                            .next_id = std::move(params.next_id),
-                            .server_id = 0,
-                            .worker_id = params.handover.worker_id,
-                            .tls = std::move(params.tls),
-                            .secret = std::move(params.secret),
-                            .budget = params.budget},
-      config);
-  if (!engine) return fail(engine.error());
-  self->engine_ = std::move(*engine);
+  const EngineContext context{.loop = params.loop,
+                              .socket = *self->socket_,
+                              .tracker = self->tracker_,
+                              .metrics = params.metrics,
+                              .splice_context = std::move(params.splice_context),
+                              .next_id = std::move(params.next_id),
+                              .server_id = 0,
+                              .worker_id = params.handover.worker_id,
+                              .secret = std::move(params.secret),
+                              .budget = params.budget};
+  if (config.simple_framer.enabled)
+    self->simple_ = std::make_unique<simple::SimpleEngine>(context, config);
+  self->engine_ = std::make_unique<Ngtcp2Engine>(context, std::move(params.tls), config);
   self->dispatcher_ =
       std::make_unique<Dispatcher>(params.loop, *self->socket_, self->tracker_, *self->engine_,
                                    params.metrics, std::move(params.handover), self->simple_.get());

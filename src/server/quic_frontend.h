@@ -24,16 +24,15 @@ class QuicFrontend {
     Metrics& metrics;                            // shared by every worker
     SocketAddress address;                       // where to bind (the real port after worker 0)
     bool reuse_port = false;                     // SO_REUSEPORT: several workers on one port
-    std::shared_ptr<const TlsServerContext> tls;  // shared by every worker
-    std::shared_ptr<const StaticSecret> secret;   // shared by every worker
-    ConnectionBudget* budget = nullptr;           // QUIC connections of the process
+    std::shared_ptr<const TlsServerContext> tls;  // shared by every worker; required
+    std::shared_ptr<const StaticSecret> secret;   // shared by every worker; required
+    ConnectionBudget& budget;                     // QUIC + simple connections of the process
     std::function<SpliceContext()> splice_context;
     std::function<uint64_t()> next_id;
     Dispatcher::Handover handover;  // worker id, count, and how to reach the other workers
   };
 
-  // Binds params.address (not config.address). A null tls/secret/budget: this listener makes
-  // or keeps its own.
+  // Binds params.address (not config.address).
   static Result<std::unique_ptr<QuicFrontend>, std::string> open(
       Params params, const QuicListenerConfig& config);
   QuicFrontend(const QuicFrontend&) = delete;
@@ -75,7 +74,6 @@ class QuicFrontend {
 
   std::unique_ptr<UdpSocket> socket_;
   ConnectionTracker tracker_;
-  ConnectionBudget own_budget_;  // used when Params brings none
   // Declared before the ngtcp2 engine and the dispatcher, which borrow it; nullptr when off.
   std::unique_ptr<simple::SimpleEngine> simple_;
   std::unique_ptr<Ngtcp2Engine> engine_;

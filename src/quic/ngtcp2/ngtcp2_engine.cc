@@ -23,29 +23,16 @@ uint64_t wallNanos() {
 
 }  // namespace
 
-Result<std::unique_ptr<Ngtcp2Engine>, std::string> Ngtcp2Engine::create(
-    const Context& context, const QuicListenerConfig& config) {
-  std::unique_ptr<Ngtcp2Engine> self(new Ngtcp2Engine(context, config));
-  self->tls_ = context.tls;
-  if (!self->tls_) {
-    auto tls = TlsServerContext::create(config);
-    if (!tls) return fail(tls.error());
-    self->tls_ = std::move(*tls);
-  }
-  self->secret_ = context.secret;
-  if (!self->secret_) {
-    auto secret = StaticSecret::generate();
-    if (!secret) return fail(secret.error());
-    self->secret_ = std::move(*secret);
-  }
-  return self;
-}
-
-Ngtcp2Engine::Ngtcp2Engine(const Context& context, const QuicListenerConfig& config)
-    : context_(context), config_(config), cids_(context.server_id, context.worker_id) {}
+Ngtcp2Engine::Ngtcp2Engine(const EngineContext& context,
+                           std::shared_ptr<const TlsServerContext> tls,
+                           const QuicListenerConfig& config)
+    : context_(context),
+      config_(config),
+      tls_(std::move(tls)),
+      cids_(context.server_id, context.worker_id) {}
 
 Ngtcp2Engine::~Ngtcp2Engine() {
-  for (size_t i = 0; i < sessions_.size(); ++i) budget().release();
+  for (size_t i = 0; i < sessions_.size(); ++i) context_.budget.release();
 }
 
 void Ngtcp2Engine::refuse(const ngtcp2_pkt_hd& hd, const ReceivedDatagram& datagram) {
@@ -61,7 +48,7 @@ void Ngtcp2Engine::onNewInitial(const ReceivedDatagram& datagram) {
     return;  // not a valid first Initial: drop silently
   }
   const size_t max_connections = context_.splice_context().limits.max_connections;
-  if (!accepting_ || budget().current() >= max_connections) {
+  if (!accepting_ || context_.budget.current() >= max_connections) {
     refuse(hd, datagram);
     return;
   }
@@ -72,7 +59,7 @@ void Ngtcp2Engine::onNewInitial(const ReceivedDatagram& datagram) {
     const uint64_t now = wallNanos();
     if (hd.token.base[0] == NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY) {
       if (ngtcp2_crypto_verify_retry_token(&original_dcid, hd.token.base, hd.token.len,
-                                           secret_->data(), secret_->size(), hd.version,
+                                           context_.secret->data(), context_.secret->size(), hd.version,
                                            datagram.peer.get(), datagram.peer.size(), &hd.dcid,
                                            kRetryTokenLifetime, now) != 0) {
         sendStatelessClose(hd, datagram, NGTCP2_INVALID_TOKEN);
@@ -81,8 +68,8 @@ void Ngtcp2Engine::onNewInitial(const ReceivedDatagram& datagram) {
       odcid = &original_dcid;
       validated = true;
     } else if (hd.token.base[0] == NGTCP2_CRYPTO_TOKEN_MAGIC_REGULAR &&
-               ngtcp2_crypto_verify_regular_token(hd.token.base, hd.token.len, secret_->data(),
-                                                  secret_->size(), datagram.peer.get(),
+               ngtcp2_crypto_verify_regular_token(hd.token.base, hd.token.len, context_.secret->data(),
+                                                  context_.secret->size(), datagram.peer.get(),
                                                   datagram.peer.size(), kRegularTokenLifetime,
                                                   now) == 0) {
       validated = true;
@@ -98,14 +85,14 @@ void Ngtcp2Engine::onNewInitial(const ReceivedDatagram& datagram) {
     return;
   }
   // Another worker may have taken the last slot since the check above.
-  if (!budget().tryAcquire(max_connections)) {
+  if (!context_.budget.tryAcquire(max_connections)) {
     refuse(hd, datagram);
     return;
   }
   auto session = Ngtcp2Session::create(context_.loop, *this, config_, *tls_,
                                        Ngtcp2Session::Accept{hd, odcid, datagram});
   if (!session) {
-    budget().release();
+    context_.budget.release();
     Log::warn("cannot create QUIC session",
               {{"peer", datagram.peer.toString()}, {"error", session.error()}});
     return;
@@ -152,7 +139,7 @@ void Ngtcp2Engine::sendRetry(const ngtcp2_pkt_hd& hd, const ReceivedDatagram& da
   const ngtcp2_cid retry_scid = cids_.generate();
   uint8_t token[NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN];
   const ngtcp2_ssize tokenlen = ngtcp2_crypto_generate_retry_token(
-      token, secret_->data(), secret_->size(), hd.version, datagram.peer.get(),
+      token, context_.secret->data(), context_.secret->size(), hd.version, datagram.peer.get(),
       datagram.peer.size(), &retry_scid, &hd.dcid, wallNanos());
   if (tokenlen < 0) return;
   uint8_t out[NGTCP2_MAX_UDP_PAYLOAD_SIZE];
@@ -199,14 +186,14 @@ bool Ngtcp2Engine::associate(const ngtcp2_cid& cid, Ngtcp2Session& session) {
 void Ngtcp2Engine::dissociate(const ngtcp2_cid& cid) { context_.tracker.remove(cidKey(cid)); }
 
 bool Ngtcp2Engine::resetToken(const ngtcp2_cid& cid, uint8_t* token) {
-  return ngtcp2_crypto_generate_stateless_reset_token(token, secret_->data(), secret_->size(),
+  return ngtcp2_crypto_generate_stateless_reset_token(token, context_.secret->data(), context_.secret->size(),
                                                       &cid) == 0;
 }
 
 size_t Ngtcp2Engine::newToken(const SocketAddress& peer, uint8_t* out, size_t cap) {
   if (cap < NGTCP2_CRYPTO_MAX_REGULAR_TOKENLEN) return 0;
   const ngtcp2_ssize n = ngtcp2_crypto_generate_regular_token(
-      out, secret_->data(), secret_->size(), peer.get(), peer.size(), wallNanos());
+      out, context_.secret->data(), context_.secret->size(), peer.get(), peer.size(), wallNanos());
   return n > 0 ? static_cast<size_t>(n) : 0;
 }
 
@@ -216,7 +203,7 @@ void Ngtcp2Engine::sessionFinished(Ngtcp2Session& session) {
   Ngtcp2Session* raw = &session;
   context_.loop.callLater([this, alive, raw] {
     if (alive.expired()) return;
-    if (sessions_.erase(raw) > 0) budget().release();
+    if (sessions_.erase(raw) > 0) context_.budget.release();
     session_count_.store(sessions_.size(), std::memory_order_relaxed);
     if (on_session_finished_) on_session_finished_();
   });

@@ -16,6 +16,7 @@
 #include "net/udp_socket.h"
 #include "quic/connection_id.h"
 #include "quic/connection_tracker.h"
+#include "quic/engine_context.h"
 #include "quic/ngtcp2/ngtcp2_session.h"
 #include "quic/ngtcp2/session_host.h"
 #include "quic/ngtcp2/static_secret.h"
@@ -26,26 +27,9 @@ namespace mqttd {
 
 class Ngtcp2Engine final : private Ngtcp2SessionHost {
  public:
-  struct Context {
-    EventLoop& loop;
-    UdpSocket& socket;
-    ConnectionTracker& tracker;
-    Metrics& metrics;
-    std::function<SpliceContext()> splice_context;  // the config in force for new splices
-    std::function<uint64_t()> next_id;              // connection ids for logs and /connections
-    uint8_t server_id = 0;
-    uint8_t worker_id = 0;
-    // Shared by every worker's engine (read-only); nullptr: create() makes one for this engine.
-    std::shared_ptr<const TlsServerContext> tls = nullptr;
-    // Token and stateless-reset key, shared by every worker; nullptr: a random one per engine.
-    std::shared_ptr<const StaticSecret> secret = nullptr;
-    // QUIC connections of the whole process, against limits.max_connections; nullptr: this
-    // engine's own count.
-    ConnectionBudget* budget = nullptr;
-  };
-
-  static Result<std::unique_ptr<Ngtcp2Engine>, std::string> create(
-      const Context& context, const QuicListenerConfig& config);
+  // `tls`: the listener's TLS context, shared by every worker's engine (read-only).
+  Ngtcp2Engine(const EngineContext& context, std::shared_ptr<const TlsServerContext> tls,
+               const QuicListenerConfig& config);
   ~Ngtcp2Engine();
   Ngtcp2Engine(const Ngtcp2Engine&) = delete;
   Ngtcp2Engine& operator=(const Ngtcp2Engine&) = delete;
@@ -67,8 +51,6 @@ class Ngtcp2Engine final : private Ngtcp2SessionHost {
   void setOnSessionFinished(std::function<void()> fn) { on_session_finished_ = std::move(fn); }
 
  private:
-  Ngtcp2Engine(const Context& context, const QuicListenerConfig& config);
-
   // Ngtcp2SessionHost
   void sendPacket(std::span<const uint8_t> data, const SocketAddress& peer,
                   const SocketAddress& local, uint8_t ecn, size_t gso_size) override;
@@ -86,16 +68,13 @@ class Ngtcp2Engine final : private Ngtcp2SessionHost {
   void sendStatelessClose(const ngtcp2_pkt_hd& hd, const ReceivedDatagram& datagram,
                           uint64_t error_code);
   size_t handshakesInProgress() const;
-  ConnectionBudget& budget() { return context_.budget ? *context_.budget : own_budget_; }
   void refuse(const ngtcp2_pkt_hd& hd, const ReceivedDatagram& datagram);
 
-  Context context_;
+  EngineContext context_;
   const QuicListenerConfig config_;
   std::shared_ptr<const TlsServerContext> tls_;
   ConnectionIdGenerator cids_;
   std::unique_ptr<uint8_t[]> tx_ = std::make_unique<uint8_t[]>(kTxBufferSize);
-  std::shared_ptr<const StaticSecret> secret_;  // tokens and stateless reset tokens
-  ConnectionBudget own_budget_;                 // used when the context brings none
   std::atomic<size_t> session_count_{0};        // sessions_.size(), readable from any thread
   std::atomic<uint64_t> sessions_accepted_{0};  // sessions created, ever
   RateLimiter reply_limiter_{200, 400};  // Retry, stateless close/reset: replies per second

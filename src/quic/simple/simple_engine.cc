@@ -20,14 +20,14 @@ uint64_t wallSeconds() {
 
 }  // namespace
 
-SimpleEngine::SimpleEngine(const Context& context, const QuicListenerConfig& config)
+SimpleEngine::SimpleEngine(const EngineContext& context, const QuicListenerConfig& config)
     : context_(context),
       config_(config),
       cids_(context.server_id, context.worker_id),
       cookies_(context.secret) {}
 
 SimpleEngine::~SimpleEngine() {
-  for (size_t i = 0; i < sessions_.size(); ++i) budget().release();
+  for (size_t i = 0; i < sessions_.size(); ++i) context_.budget.release();
   sessions_.clear();
 }
 
@@ -69,7 +69,7 @@ void SimpleEngine::onHello(const ReceivedDatagram& datagram) {
     return;
   }
   const size_t max_connections = context_.splice_context().limits.max_connections;
-  if (!accepting_ || !budget().tryAcquire(max_connections)) {
+  if (!accepting_ || !context_.budget.tryAcquire(max_connections)) {
     if (accepting_) context_.metrics.addError(ErrorKind::kConnectionLimit);
     context_.metrics.addQuicEvent(QuicEvent::kConnectionRefused);
     refuse(*hello, datagram, ErrorCode::kConnectionRefused,
@@ -80,14 +80,14 @@ void SimpleEngine::onHello(const ReceivedDatagram& datagram) {
   std::array<uint8_t, kResetTokenLength> token{};
   if (ngtcp2_crypto_generate_stateless_reset_token(token.data(), context_.secret->data(),
                                                    context_.secret->size(), &cid) != 0) {
-    budget().release();
+    context_.budget.release();
     return;
   }
   auto session = SimpleSession::create(
       context_.loop, *this, config_,
       SimpleSession::Accept{*hello, datagram, {cid.data, cid.datalen}, token});
   if (!session) {
-    budget().release();
+    context_.budget.release();
     Log::warn("cannot create simple-framer session: connection ID taken",
               {{"peer", datagram.peer.toString()}});
     return;
@@ -125,7 +125,7 @@ void SimpleEngine::sessionFinished(SimpleSession& session) {
   SimpleSession* raw = &session;
   context_.loop.callLater([this, alive, raw] {
     if (alive.expired()) return;
-    if (sessions_.erase(raw) > 0) budget().release();
+    if (sessions_.erase(raw) > 0) context_.budget.release();
     session_count_.store(sessions_.size(), std::memory_order_relaxed);
     if (on_session_finished_) on_session_finished_();
   });

@@ -17,6 +17,7 @@
 #include "net/udp_socket.h"
 #include "quic/connection_id.h"
 #include "quic/connection_tracker.h"
+#include "quic/engine_context.h"
 #include "quic/ngtcp2/static_secret.h"
 #include "quic/rate_limiter.h"
 #include "quic/simple/hello_cookie.h"
@@ -27,20 +28,7 @@ namespace mqttd::simple {
 
 class SimpleEngine final : private SimpleSessionHost {
  public:
-  struct Context {
-    EventLoop& loop;
-    UdpSocket& socket;
-    ConnectionTracker& tracker;
-    Metrics& metrics;
-    std::function<SpliceContext()> splice_context;  // the config in force for new splices
-    std::function<uint64_t()> next_id;              // connection ids for logs and /connections
-    uint8_t server_id = 0;
-    uint8_t worker_id = 0;
-    std::shared_ptr<const StaticSecret> secret;  // cookies and reset tokens; required
-    ConnectionBudget* budget = nullptr;  // shared with QUIC; nullptr: this engine's own count
-  };
-
-  SimpleEngine(const Context& context, const QuicListenerConfig& config);
+  SimpleEngine(const EngineContext& context, const QuicListenerConfig& config);
   ~SimpleEngine();
   SimpleEngine(const SimpleEngine&) = delete;
   SimpleEngine& operator=(const SimpleEngine&) = delete;
@@ -69,14 +57,12 @@ class SimpleEngine final : private SimpleSessionHost {
 
   void refuse(const LongPacket& hello, const ReceivedDatagram& datagram, ErrorCode code,
               std::string_view reason);
-  ConnectionBudget& budget() { return context_.budget ? *context_.budget : own_budget_; }
 
-  Context context_;
+  EngineContext context_;
   const QuicListenerConfig config_;
   ConnectionIdGenerator cids_;
   HelloCookie cookies_;
   std::unique_ptr<uint8_t[]> tx_ = std::make_unique<uint8_t[]>(kSimpleTxBufferSize);
-  ConnectionBudget own_budget_;
   RateLimiter reply_limiter_{1000, 2000};  // COOKIE and REFUSE replies per second
   std::atomic<size_t> session_count_{0};
   std::atomic<uint64_t> sessions_accepted_{0};

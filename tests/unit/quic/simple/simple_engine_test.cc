@@ -28,8 +28,8 @@ class SimpleEngineTest : public ::testing::Test {
     limits_.max_connections = 2;
   }
 
-  SimpleEngine::Context context() {
-    return SimpleEngine::Context{
+  EngineContext context() {
+    return EngineContext{
         .loop = loop_,
         .socket = *server_,
         .tracker = tracker_,
@@ -42,7 +42,8 @@ class SimpleEngineTest : public ::testing::Test {
         .next_id = [this] { return ++next_id_; },
         .server_id = 0,
         .worker_id = 3,
-        .secret = secret_};
+        .secret = secret_,
+        .budget = budget_};
   }
 
   std::vector<uint8_t> hello(std::span<const uint8_t> dcid, std::span<const uint8_t> cookie) {
@@ -77,6 +78,7 @@ class SimpleEngineTest : public ::testing::Test {
   QuicListenerConfig config_;
   LimitsConfig limits_;
   std::shared_ptr<const StaticSecret> secret_ = *StaticSecret::generate();
+  ConnectionBudget budget_;
   uint64_t next_id_ = 0;
   std::vector<uint8_t> dcid_{1, 2, 3, 4, 5, 6, 7, 8};
   std::vector<uint8_t> scid_{0xc1, 0xc2};
