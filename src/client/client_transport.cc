@@ -1,5 +1,7 @@
 #include "client/client_transport.h"
 
+#include <cstdio>
+
 namespace mqttd::client {
 
 std::string_view toString(TransportCloseReason reason) {
@@ -16,6 +18,12 @@ std::string_view toString(TransportCloseReason reason) {
     case TransportCloseReason::kProtocolError: return "protocol error";
   }
   return "unknown";
+}
+
+std::string hexCode(uint64_t code) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(code));
+  return buf;
 }
 
 }  // namespace mqttd::client

@@ -30,6 +30,8 @@ enum class TransportCloseReason {
 };
 
 std::string_view toString(TransportCloseReason reason);
+// An error code as close texts show it: "0x178".
+std::string hexCode(uint64_t code);
 
 struct TransportClose {
   TransportClose() = default;

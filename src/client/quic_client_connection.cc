@@ -90,20 +90,15 @@ ngtcp2_addr toAddr(SocketAddress& a) {
   return out;
 }
 
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 // "CRYPTO_ERROR 0x178 (TLS alert no_application_protocol)" etc. for a received close.
 std::string describeTransportCode(uint64_t code) {
   if (code >= NGTCP2_CRYPTO_ERROR && code <= NGTCP2_CRYPTO_ERROR + 0xff) {
     const auto alert = static_cast<gnutls_alert_description_t>(code & 0xff);
     const char* name = gnutls_alert_get_name(alert);
-    return "CRYPTO_ERROR " + hex(code) + " (TLS alert " + (name ? name : hex(code & 0xff)) + ")";
+    return "CRYPTO_ERROR " + hexCode(code) + " (TLS alert " +
+           (name ? name : hexCode(code & 0xff)) + ")";
   }
-  return "transport error " + hex(code);
+  return "transport error " + hexCode(code);
 }
 
 }  // namespace
@@ -409,7 +404,7 @@ int QuicClientConnection::onStreamClose(int64_t stream_id, uint64_t app_error_co
   if (stream_id != stream_id_ || fin_event_ || pending_close_) return 0;
   pending_close_ = TransportClose{TransportCloseReason::kPeerError,
                                   "stream closed by the server (application error " +
-                                      hex(app_error_code) + ")",
+                                      hexCode(app_error_code) + ")",
                                   app_error_code, NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_APPLICATION,
                                   true};
   return 0;
@@ -419,7 +414,7 @@ int QuicClientConnection::onStreamReset(int64_t stream_id, uint64_t app_error_co
   if (stream_id != stream_id_ || pending_close_) return 0;
   pending_close_ = TransportClose{TransportCloseReason::kPeerError,
                                   "stream reset by the server (application error " +
-                                      hex(app_error_code) + ")",
+                                      hexCode(app_error_code) + ")",
                                   app_error_code, NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_APPLICATION,
                                   true};
   return 0;
@@ -640,7 +635,7 @@ TransportClose QuicClientConnection::peerCloseInfo() const {
   c.error_code = ce.error_code;
   c.error_type = static_cast<uint8_t>(ce.type);
   const bool app = ce.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_APPLICATION;
-  std::string what = app ? "application error " + hex(ce.error_code)
+  std::string what = app ? "application error " + hexCode(ce.error_code)
                          : describeTransportCode(ce.error_code);
   if (ce.reasonlen > 0) {
     what += ": ";
@@ -695,7 +690,7 @@ void QuicClientConnection::handleError(int rv) {
       }
       const char* name = gnutls_alert_get_name(static_cast<gnutls_alert_description_t>(alert));
       closeWithError({TransportCloseReason::kHandshakeFailed,
-                      std::string("TLS handshake failed (alert ") + (name ? name : hex(alert)) +
+                      std::string("TLS handshake failed (alert ") + (name ? name : hexCode(alert)) +
                           ")"});
       return;
     }

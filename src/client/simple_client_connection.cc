@@ -26,18 +26,11 @@ constexpr size_t kMaxDatagramsPerRead = 64;  // bound per wake-up (style habit 8
 constexpr size_t kMaxPacketsPerWrite = 256;  // bound per wake-up; the rest on the next turn
 constexpr auto kCloseLinger = std::chrono::seconds(2);  // close() waits this long for acks
 constexpr auto kFirstHelloWait = std::chrono::milliseconds(250);  // §7.1
-constexpr size_t kMinInitialDcid = 8;                             // §7.1: 8..20 bytes
 constexpr size_t kStatelessResetMin = 21;                         // §7.4: a reset is 21..43 bytes
 constexpr uint64_t kNsPerMs = 1'000'000;
 
 bool randomBytes(std::span<uint8_t> out) {
   return out.empty() || gnutls_rnd(GNUTLS_RND_RANDOM, out.data(), out.size()) == 0;
-}
-
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 bool sameBytes(std::span<const uint8_t> a, std::span<const uint8_t> b) {
@@ -47,7 +40,7 @@ bool sameBytes(std::span<const uint8_t> a, std::span<const uint8_t> b) {
 // "PROTOCOL_VIOLATION (0xa): reason" for a CLOSE or REFUSE from the server.
 std::string describeError(uint64_t code, std::string_view reason) {
   std::string text =
-      std::string(simple::toString(static_cast<ErrorCode>(code))) + " (" + hex(code) + ")";
+      std::string(simple::toString(static_cast<ErrorCode>(code))) + " (" + hexCode(code) + ")";
   if (!reason.empty()) text += ": " + std::string(reason);
   return text;
 }
@@ -127,7 +120,8 @@ Result<void, std::string> SimpleClientConnection::connect(const SocketAddress& p
   // §7.1: a random initial DCID of 8..20 bytes and our own client CID.
   uint8_t extra = 0;
   if (!randomBytes({&extra, 1})) return fail(std::string("gnutls_rnd failed"));
-  initial_dcid_.resize(kMinInitialDcid + extra % (simple::kMaxCidLength - kMinInitialDcid + 1));
+  initial_dcid_.resize(simple::kMinInitialDcidLength +
+                       extra % (simple::kMaxCidLength - simple::kMinInitialDcidLength + 1));
   client_cid_.resize(options_.cid_length);
   if (!randomBytes(initial_dcid_) || !randomBytes(client_cid_))
     return fail(std::string("gnutls_rnd failed"));

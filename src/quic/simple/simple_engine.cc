@@ -36,24 +36,20 @@ void SimpleEngine::onHello(const ReceivedDatagram& datagram) {
   auto hello = PacketReader::decodeLongAnyParameters(datagram.data);
   // Anything but a well-formed HELLO is dropped without an answer: a server never answers a
   // COOKIE/ACCEPT/REFUSE (no loops between two servers), nor a HELLO under 128 bytes (§3.1).
-  if (!hello || hello->type != LongType::kHello) {
+  // §7.1: the initial DCID is 8..20 bytes.
+  if (!hello || hello->type != LongType::kHello || hello->dcid.size() < kMinInitialDcidLength) {
     ++dropped_;
     context_.metrics.addQuicEvent(QuicEvent::kSimpleHandshakeInvalid);
     return;
   }
   const uint64_t now_s = wallSeconds();
-  if (hello->dcid.size() < 8 ||
-      !cookies_.verify(hello->cookie, datagram.peer, hello->dcid, hello->scid, now_s)) {
-    if (hello->dcid.size() < 8) {  // §7.1: the initial DCID is 8..20 bytes
-      ++dropped_;
-      context_.metrics.addQuicEvent(QuicEvent::kSimpleHandshakeInvalid);
-      return;
-    }
+  if (!cookies_.verify(hello->cookie, datagram.peer, hello->dcid, hello->scid, now_s)) {
     if (!reply_limiter_.allow(monotonicNanos())) {
       context_.metrics.addQuicEvent(QuicEvent::kRepliesRateLimited);
       return;
     }
-    const HelloCookie::Bytes cookie = cookies_.issue(datagram.peer, hello->dcid, hello->scid, now_s);
+    const HelloCookie::Bytes cookie =
+        cookies_.issue(datagram.peer, hello->dcid, hello->scid, now_s);
     uint8_t out[128];
     const size_t n = PacketWriter::writeCookie(out, hello->scid, hello->dcid, cookie);
     // Amplification factor at most 1 (§7.1, §11); always true for a HELLO of >= 128 bytes.

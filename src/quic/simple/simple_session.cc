@@ -33,7 +33,7 @@ std::unique_ptr<SimpleSession> SimpleSession::create(EventLoop& loop, SimpleSess
     host.sessionFinished(*self);  // removes whatever was registered
     return nullptr;
   }
-  self->sendAccept();
+  self->sendAccept(self->peer_, self->local_);
   self->armTimer();
   return self;
 }
@@ -56,8 +56,8 @@ SimpleSession::SimpleSession(EventLoop& loop, SimpleSessionHost& host,
   params_.idle_timeout_ms = static_cast<uint64_t>(config.idle_timeout.count());
   // §7.3: the smaller of the two non-zero idle timeouts.
   uint64_t idle_ms = params_.idle_timeout_ms;
-  if (client.idle_timeout_ms != 0) idle_ms = idle_ms == 0 ? client.idle_timeout_ms
-                                                          : std::min(idle_ms, client.idle_timeout_ms);
+  if (client.idle_timeout_ms != 0)
+    idle_ms = idle_ms == 0 ? client.idle_timeout_ms : std::min(idle_ms, client.idle_timeout_ms);
   idle_timeout_ = std::chrono::milliseconds(idle_ms);
   SimpleConnection::Config core;
   core.peer_cid = client_cid_;
@@ -79,10 +79,10 @@ SimpleSession::~SimpleSession() {
   splice_.reset();  // the stream detaches while the connection still exists
 }
 
-void SimpleSession::sendAccept() {
+void SimpleSession::sendAccept(const SocketAddress& to, const SocketAddress& local) {
   uint8_t out[256];
   const size_t n = PacketWriter::writeAccept(out, client_cid_, server_cid_, params_, reset_token_);
-  if (n > 0) host_.send({out, n}, peer_, local_);
+  if (n > 0) host_.send({out, n}, to, local);
 }
 
 void SimpleSession::onDatagram(const ReceivedDatagram& datagram) {
@@ -101,12 +101,7 @@ void SimpleSession::onDatagram(const ReceivedDatagram& datagram) {
     // A long header routed here by the initial DCID: the client resent its HELLO because our
     // ACCEPT was lost (§7.1). Answer where it came from; the connection's address stays.
     auto hello = PacketReader::decodeLong(datagram.data);
-    if (hello && hello->type == LongType::kHello) {
-      uint8_t out[256];
-      const size_t n =
-          PacketWriter::writeAccept(out, client_cid_, server_cid_, params_, reset_token_);
-      if (n > 0) host_.send({out, n}, datagram.peer, datagram.local);
-    }
+    if (hello && hello->type == LongType::kHello) sendAccept(datagram.peer, datagram.local);
     return;
   }
   const uint64_t now = monotonicNanos();
@@ -207,8 +202,7 @@ void SimpleSession::armTimer() {
   if (state_ == State::kOpen) {
     deadline = conn_->nextTimeout();
     if (!splice_started_) deadline = std::min(deadline, handshake_deadline_ns_);
-    if (idle_timeout_.count() > 0)
-      deadline = std::min<uint64_t>(deadline, last_rx_ns_ + idle_timeout_.count());
+    deadline = std::min(deadline, idleDeadlineNs());
   } else {
     deadline = close_deadline_ns_;
   }
@@ -218,6 +212,11 @@ void SimpleSession::armTimer() {
   }
   const uint64_t now = monotonicNanos();
   timer_.start(std::chrono::nanoseconds(deadline > now ? deadline - now : 0));
+}
+
+uint64_t SimpleSession::idleDeadlineNs() const {
+  if (idle_timeout_.count() <= 0) return UINT64_MAX;
+  return last_rx_ns_ + static_cast<uint64_t>(idle_timeout_.count());
 }
 
 void SimpleSession::onTimer() {
@@ -234,7 +233,7 @@ void SimpleSession::onTimer() {
     finish("handshake timeout");
     return;
   }
-  if (idle_timeout_.count() > 0 && now >= last_rx_ns_ + static_cast<uint64_t>(idle_timeout_.count())) {
+  if (now >= idleDeadlineNs()) {
     // §7.3: forget the connection without a word; the broker connection closes.
     finish("idle timeout");
     return;

@@ -96,9 +96,10 @@ class SimpleSession final : public QuicSession,
   void onPeerClose(uint64_t error_code, std::string_view reason) override;
 
   void startSplice();
-  void sendAccept();
+  void sendAccept(const SocketAddress& to, const SocketAddress& local);
   void writePackets();
   void armTimer();
+  uint64_t idleDeadlineNs() const;  // UINT64_MAX without an idle timeout
   void onTimer();
   void closeConnection(ErrorCode code, std::string_view reason);
   void startDraining();

@@ -12,6 +12,7 @@ namespace mqttd::simple {
 
 inline constexpr uint32_t kVersion = 0x6d716631;       // "mqf1" (§2)
 inline constexpr size_t kMaxCidLength = 20;             // §3.1
+inline constexpr size_t kMinInitialDcidLength = 8;      // the client's initial DCID (§7.1)
 inline constexpr size_t kMinHelloSize = 128;            // UDP payload of a HELLO, at least (§3.1)
 inline constexpr size_t kMaxCookieLength = 64;          // §3.1
 inline constexpr size_t kResetTokenLength = 16;         // §3.1 ACCEPT
