@@ -98,7 +98,7 @@ TEST_F(CliTest, ActiveMigrationMidStreamKeepsTheBrokerSession) {
 // every 40 datagrams; the client does not know. Same guarantees as active migration.
 TEST_F(CliTest, NatRebindingMidStreamKeepsTheBrokerSession) {
   ASSERT_NO_FATAL_FAILURE(startAll());
-  Relay relay = startRelay({"--rebind-after", "40", "--stats-file", dir_ + "/relay.json"});
+  Relay relay = startRelay({"--rebind-after", "40", "--stats-file", relayStatsPath()});
   ASSERT_FALSE(relay.port.empty());
   const std::string relay_port = relay.port;
   auto direct = subscribe(broker_->port(), "mig/nat", 1, 200);
@@ -108,8 +108,7 @@ TEST_F(CliTest, NatRebindingMidStreamKeepsTheBrokerSession) {
   auto [rc, out] = run(argv);
   relay.process->signal(SIGTERM);
   ASSERT_EQ(relay.process->wait(seconds(10)), 0);
-  std::ifstream stats(dir_ + "/relay.json");
-  const std::string json((std::istreambuf_iterator<char>(stats)), {});
+  const std::string json = relayStats();
   ASSERT_EQ(rc, 0) << out;
   EXPECT_EQ(json.find("\"rebinds\":0,"), std::string::npos) << "the relay never rebound: " << json;
   EXPECT_EQ(payloads(*direct), numbered("n", 200));
@@ -207,7 +206,7 @@ void CliTest::replayBody(const std::string& extra_yaml) {
   auto [rc1, out1] = run(quic({"pub", "-t", "rp/t", "-m", "ticket", "--session-file", session}));
   ASSERT_EQ(rc1, 0) << out1;
   Relay relay = startRelay(
-      {"--replay-first", "4", "--replay-after", "1500ms", "--stats-file", dir_ + "/relay.json"});
+      {"--replay-first", "4", "--replay-after", "1500ms", "--stats-file", relayStatsPath()});
   ASSERT_FALSE(relay.port.empty());
   std::vector<std::string> argv = quic({"pub", "-t", "rp/t", "-m", "once", "-i", "replay-me",
                                         "--session-file", session, "-d"});
@@ -218,8 +217,7 @@ void CliTest::replayBody(const std::string& extra_yaml) {
   std::this_thread::sleep_for(std::chrono::milliseconds(3000));  // the replay, and its handshake
   relay.process->signal(SIGTERM);
   ASSERT_EQ(relay.process->wait(seconds(10)), 0);
-  std::ifstream stats(dir_ + "/relay.json");
-  const std::string json((std::istreambuf_iterator<char>(stats)), {});
+  const std::string json = relayStats();
   EXPECT_EQ(json.find("\"replayed\":0,"), std::string::npos) << "nothing was replayed: " << json;
   EXPECT_EQ(quicEvent("zero_rtt_accepted"), 1u);  // the real client only
   EXPECT_EQ(quicEvent("zero_rtt_streams"), 1u);

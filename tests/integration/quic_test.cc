@@ -214,7 +214,7 @@ TEST_F(QuicTest, BrokerKilledMidSessionClosesTheQuicConnection) {
 TEST_F(QuicTest, LossyReorderingLinkLosesAndDuplicatesNothing) {
   ASSERT_NO_FATAL_FAILURE(startAll());
   Relay relay = startRelay({"--loss", "0.05", "--reorder", "0.1", "--seed", "42", "--stats-file",
-                            dir_ + "/relay.json"});
+                            relayStatsPath()});
   ASSERT_FALSE(relay.port.empty());
   const auto relay_port = static_cast<uint16_t>(std::stoi(relay.port));
   auto [rc, out] = run(client({"-timeout", "60s", "roundtrip", "-c", "10", "-n", "200", "-q", "1"},
@@ -222,8 +222,7 @@ TEST_F(QuicTest, LossyReorderingLinkLosesAndDuplicatesNothing) {
                        seconds(180));
   relay.process->signal(SIGTERM);
   ASSERT_EQ(relay.process->wait(seconds(10)), 0);
-  std::ifstream stats(dir_ + "/relay.json");
-  const std::string json((std::istreambuf_iterator<char>(stats)), {});
+  const std::string json = relayStats();
   std::cout << "relay: " << json << "\n" << out;
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("sent=2000 delivered=2000 duplicates=0 missing=0"), std::string::npos);

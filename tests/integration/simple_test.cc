@@ -316,10 +316,6 @@ class SimpleTest : public GatewayFixture {
       if (line->rfind(prefix, 0) == 0) got.push_back(line->substr(prefix.size()));
     return got;
   }
-  std::string relayStats() {
-    std::ifstream in(dir_ + "/relay.json");
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
   SocketAddress address(const std::string& port) {
     return SocketAddress::parse("127.0.0.1:" + port).value();
   }
@@ -416,7 +412,7 @@ TEST_F(SimpleTest, TheSpecExampleHelloGetsACookieThenAnAccept) {
 TEST_F(SimpleTest, FiveMegabytesUpThroughALossyLinkArriveIntactAndOnce) {
   ASSERT_NO_FATAL_FAILURE(startAll("", true, kSimpleOn));
   Relay relay = startRelay({"--loss", "0.10", "--reorder", "0.20", "--duplicate", "0.01",
-                            "--stats-file", dir_ + "/relay.json"});
+                            "--stats-file", relayStatsPath()});
   ASSERT_FALSE(relay.port.empty());
   const auto stats = bigPayload(randomBytes(5 * 1024 * 1024), relay.port, /*up=*/true);
   EXPECT_GT(stats.packets_lost, 0u) << "the link lost nothing of ours?";
@@ -498,7 +494,7 @@ simple::SimpleConnection::Stats SimpleTest::bigPayload(const Bytes& big,
 TEST_F(SimpleTest, FiveMegabytesDownThroughALossyLinkArriveIntactAndOnce) {
   ASSERT_NO_FATAL_FAILURE(startAll("", true, kSimpleOn));
   Relay relay = startRelay({"--loss", "0.10", "--reorder", "0.20", "--duplicate", "0.01",
-                            "--stats-file", dir_ + "/relay.json"});
+                            "--stats-file", relayStatsPath()});
   ASSERT_FALSE(relay.port.empty());
   const auto stats = bigPayload(randomBytes(5 * 1024 * 1024), relay.port, /*up=*/false);
   EXPECT_GT(stats.duplicates + stats.packets_lost, 0u);
@@ -765,7 +761,7 @@ TEST_F(SimpleTest, ManySimpleClientsOnTwoWorkers) {
 // connection ID (§7.2, §9). 200 QoS 1 messages each way, in order, over one broker session.
 TEST_F(SimpleTest, NatRebindingOnTwoWorkersKeepsDeliveringInOrder) {
   ASSERT_NO_FATAL_FAILURE(startAll("workers: 2\n", true, kSimpleOn));
-  Relay relay = startRelay({"--rebind-after", "40", "--stats-file", dir_ + "/relay.json"});
+  Relay relay = startRelay({"--rebind-after", "40", "--stats-file", relayStatsPath()});
   ASSERT_FALSE(relay.port.empty());
   const auto relay_port = static_cast<uint16_t>(std::stoi(relay.port));
   auto direct = subscribe(broker_->port(), "nat/up", 1, 200);

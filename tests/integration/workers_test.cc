@@ -127,7 +127,7 @@ TEST_F(WorkersTest, TcpListenerOnBothWorkersListsReloadsAndDrains) {
 // one broker session.
 TEST_F(WorkersTest, ConnectionWhoseNewAddressHashesToTheOtherWorkerKeepsWorking) {
   ASSERT_NO_FATAL_FAILURE(startTwoWorkers());
-  Relay relay = startRelay({"--rebind-after", "8", "--stats-file", dir_ + "/relay.json"});
+  Relay relay = startRelay({"--rebind-after", "8", "--stats-file", relayStatsPath()});
   ASSERT_FALSE(relay.port.empty());
   const std::string relay_port = relay.port;
   auto direct = subscribe(broker_->port(), "workers/nat", 1, 300);
@@ -136,8 +136,7 @@ TEST_F(WorkersTest, ConnectionWhoseNewAddressHashesToTheOtherWorkerKeepsWorking)
                         "n%n", "--repeat", "300", "-i", "rebound-w"});
   relay.process->signal(SIGTERM);
   ASSERT_EQ(relay.process->wait(seconds(10)), 0);
-  std::ifstream stats(dir_ + "/relay.json");
-  const std::string json((std::istreambuf_iterator<char>(stats)), {});
+  const std::string json = relayStats();
   ASSERT_EQ(rc, 0) << out;
   EXPECT_EQ(json.find("\"rebinds\":0,"), std::string::npos) << "the relay never rebound: " << json;
   EXPECT_EQ(payloads(*direct), numbered("n", 300));

@@ -132,6 +132,11 @@ std::vector<std::string> GatewayFixture::payloads(ChildProcess& sub) {
   return out;
 }
 
+std::string GatewayFixture::relayStats() const {
+  std::ifstream in(relayStatsPath());
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 std::pair<int, std::string> GatewayFixture::run(const std::vector<std::string>& argv,
                                                 std::chrono::seconds timeout) {
   ChildProcess p(argv);

@@ -53,6 +53,10 @@ class GatewayFixture : public ::testing::Test {
     std::string port;  // the relay's listening port, for `-p`
   };
   Relay startRelay(const std::vector<std::string>& args);
+  // Where a relay started with {"--stats-file", relayStatsPath()} writes its counters on exit,
+  // and those counters (JSON; empty before the relay has exited).
+  std::string relayStatsPath() const { return dir_ + "/relay.json"; }
+  std::string relayStats() const;
 
   // Runs `argv` to completion: {exit status (-1: did not exit), stdout+stderr}.
   std::pair<int, std::string> run(const std::vector<std::string>& argv,
