@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,70 @@ struct LimitsConfig {
   std::chrono::milliseconds connect_packet_timeout{10000};  // time a client has to send CONNECT
 };
 
+// `handlers.<name>.type`: where a handler sends the messages its routes give it
+// (docs/routing.md). Each handler has its own bounded queue and thread.
+enum class HandlerType {
+  kLog,      // "log": one structured log line per message
+  kFile,     // "file": appends one JSON line per message to `path`
+  kWebhook,  // "webhook": POSTs the JSON of each message to `url`
+  kExec,     // "exec": keeps `command` running and writes one JSON line per message to its stdin
+};
+
+// `handlers.<name>`: one handler.
+struct HandlerConfig {
+  std::string name;  // the key under `handlers` (metrics label, route reference); not a YAML key
+  HandlerType type = HandlerType::kLog;  // required
+  // file: the file to append to, absolute (relative ones are taken from the config's directory);
+  // its directory must exist and be writable. Created if missing; reopened on SIGHUP.
+  std::string path;
+  // webhook: "http://host[:port][/path]"; host is a numeric IP or a name resolved at start.
+  std::string url;
+  std::chrono::milliseconds timeout{5000};  // webhook: one request, 1ms..24h
+  uint32_t retries = 3;  // webhook: further attempts after a failed one, 0..10 (backoff 2x from 100ms)
+  // exec: the program and its arguments (no shell), non-empty; the program is a path or a name
+  // looked up in PATH when it starts.
+  std::vector<std::string> command;
+  uint32_t queue_length = 1024;             // messages waiting for this handler, 1..1,000,000
+  uint32_t queue_bytes = 16u * 1024 * 1024;  // payload bytes waiting, 1 KiB..4 GiB
+
+  bool operator==(const HandlerConfig&) const = default;  // SIGHUP: keep an unchanged handler
+};
+
+// `routes[i].action`: what the gateway does with a client PUBLISH whose topic matches.
+enum class RouteAction {
+  kForward,  // "forward": to the broker only (as with no route; stops the search)
+  kTap,      // "tap": to the broker, and a copy to the handler
+  kLocal,    // "local": to the handler only; the gateway completes the QoS 1/2 flow itself
+  kDrop,     // "drop": nowhere; v5 acks carry reason 0x87, 3.1.1 follows on_drop
+};
+
+// `routes[i].on_drop`: what `drop` does to an MQTT 3.1.1 client, which has no reason codes.
+enum class DropPolicy {
+  kIgnore,      // "ignore": acknowledge as if delivered (the client cannot tell)
+  kDisconnect,  // "disconnect": close the connection, as a 3.1.1 broker does on refusal
+};
+
+// `routes[i].source`: whose messages the route sees.
+enum class RouteSource {
+  kClients,  // "clients": PUBLISHes of the gateway's clients, on their way to the broker
+  // "broker": the gateway subscribes to `filter` at the broker with its own MQTT session, so the
+  // handler sees every message the broker delivers on it, however it was published; tap only.
+  kBroker,
+};
+
+// `routes[i]`: tried in order; the first whose filter matches decides; none: forward.
+struct RouteConfig {
+  std::string filter;                      // MQTT topic filter (+, #), required
+  RouteAction action = RouteAction::kTap;  // required
+  std::string handler;  // a key of `handlers`; required for tap and local, not allowed for
+                        // forward and drop
+  DropPolicy on_drop = DropPolicy::kIgnore;      // only with action: drop
+  RouteSource source = RouteSource::kClients;    // broker: action must be tap
+  uint8_t qos = 1;  // source: broker: the subscription's maximum QoS, 0..2
+
+  bool operator==(const RouteConfig&) const = default;
+};
+
 struct LogConfig {
   std::string level = "info";   // trace|debug|info|warn|error|off
   std::string format = "text";  // text|json
@@ -125,6 +190,18 @@ struct Config {
   // Event-loop threads, each with its own listeners (SO_REUSEPORT) and connections; 0: "auto"
   // (one per CPU the process may run on).
   uint32_t workers = 1;
+  std::vector<HandlerConfig> handlers;  // `handlers`, in file order
+  std::vector<RouteConfig> routes;      // `routes`, in order
+
+  // Reads and validates gw.yaml (as `mqttd-gw -c` does); throws ConfigLoadError listing every
+  // problem ("gw.yaml:12:5: routes[0].handler: ...") when it is not valid. For embedders.
+  static Config load(const std::string& path);
+};
+
+// Config::load() failed; what() holds every error, one per line.
+class ConfigLoadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 }  // namespace mqttd
