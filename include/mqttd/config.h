@@ -130,11 +130,11 @@ struct HandlerConfig {
   std::string url;
   std::chrono::milliseconds timeout{5000};  // webhook: one request, 1ms..24h
   uint32_t retries = 3;  // webhook: further attempts after a failed one, 0..10 (backoff 2x from 100ms)
-  // exec: the program and its arguments (no shell), non-empty; the program is a path or a name
-  // looked up in PATH when it starts.
+  // exec: the program and its arguments (no shell), non-empty; the program is a path (relative
+  // ones are taken from the config's directory and stored absolute) or a name looked up in PATH.
   std::vector<std::string> command;
   uint32_t queue_length = 1024;             // messages waiting for this handler, 1..1,000,000
-  uint32_t queue_bytes = 16u * 1024 * 1024;  // payload bytes waiting, 1 KiB..4 GiB
+  uint32_t queue_bytes = 16u * 1024 * 1024;  // payload bytes waiting, 1 KiB..4 GiB - 1
 
   bool operator==(const HandlerConfig&) const = default;  // SIGHUP: keep an unchanged handler
 };

@@ -25,6 +25,11 @@ void ConfigDiagnostics::record(const std::string& key_path, SourcePosition at) {
   positions_.emplace(key_path, at);
 }
 
+bool ConfigDiagnostics::hasError(const std::string& key_path) const {
+  return std::any_of(errors_.begin(), errors_.end(),
+                     [&](const ConfigError& e) { return e.key_path == key_path; });
+}
+
 ConfigErrors ConfigDiagnostics::take() {
   std::stable_sort(errors_.begin(), errors_.end(), [](const ConfigError& a, const ConfigError& b) {
     return std::tie(a.line, a.column) < std::tie(b.line, b.column);

@@ -29,6 +29,9 @@ class ConfigDiagnostics {
   // Records where `key_path`'s value was written; the first record wins.
   void record(const std::string& key_path, SourcePosition at);
   bool recorded(const std::string& key_path) const { return positions_.count(key_path) != 0; }
+  // Whether an error was added for exactly `key_path`: cross-field checks skip rules whose
+  // inputs are already reported (a bad `action` is not also "missing its handler").
+  bool hasError(const std::string& key_path) const;
 
   bool empty() const { return errors_.empty(); }
   // The errors sorted by line and column (stable: same-position errors keep their order).

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include "config/config_enums.h"
 #include "config/config_section.h"
 #include "config/duration.h"
+#include "config/suggestion.h"
 #include "core/unique_fd.h"
 #include "net/socket_address.h"
 
@@ -48,6 +50,12 @@ constexpr size_t kMaxAlpnBytes = 255;
 constexpr uint64_t kMinUdpPayload = 1200;
 constexpr uint64_t kMaxUdpPayload = 1452;
 constexpr uint32_t kMaxStreamsBidi = 1000;  // one MQTT connection needs one stream (or a few)
+// Handler names are metrics labels and route references: short, and safe in both.
+constexpr size_t kMaxHandlerName = 64;
+constexpr uint32_t kMaxRetries = 10;
+constexpr uint32_t kMaxQueueLength = 1000000;
+// MQTT 5.0 §3.8.3.1: a subscription's Maximum QoS is 0, 1 or 2.
+constexpr uint32_t kMaxQos = 2;
 
 void parseUpstream(ConfigSection& s, UpstreamConfig& out) {
   s.address("address", out.address, Need::kRequired, PortUse::kConnect);
@@ -120,6 +128,63 @@ void parseLog(ConfigSection& s, LogConfig& out) {
   s.choice("format", out.format, {"text", "json"});
 }
 
+bool isHandlerName(std::string_view name) {
+  return !name.empty() && name.size() <= kMaxHandlerName &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+         });
+}
+
+// `handlers.<name>`; out.name is set. Keys of other handler types are errors; with an unknown
+// or missing type (already an error) every key is read, none required.
+void parseHandler(ConfigSection& s, HandlerConfig& out, const std::string& base_dir) {
+  if (!isHandlerName(out.name))
+    s.error("handler names must be 1.." + std::to_string(kMaxHandlerName) +
+            " characters of A-Z a-z 0-9 _ - (they become metrics labels and key paths)");
+  const bool typed = s.enumeration("type", out.type, kHandlerTypes, Need::kRequired);
+  // Whether `key`, a key of handlers of type `type`, is read here (else it is an error if set).
+  const auto appliesTo = [&](std::string_view key, HandlerType type) {
+    if (!typed || out.type == type) return true;
+    (void)s.forbid(key, "only applies to type: " + std::string(toString(type)) +
+                            " (this handler is type: " + std::string(toString(out.type)) + ")");
+    return false;
+  };
+  const auto neededBy = [&](HandlerType type) {
+    return typed && out.type == type ? Need::kRequired : Need::kOptional;
+  };
+  if (appliesTo("path", HandlerType::kFile))
+    s.writableFile("path", out.path, neededBy(HandlerType::kFile), base_dir, "output file");
+  if (appliesTo("url", HandlerType::kWebhook))
+    s.httpUrl("url", out.url, neededBy(HandlerType::kWebhook));
+  if (appliesTo("timeout", HandlerType::kWebhook))
+    s.duration("timeout", out.timeout, milliseconds(1), kMaxDuration);
+  if (appliesTo("retries", HandlerType::kWebhook))
+    s.integer("retries", out.retries, 0u, kMaxRetries);
+  if (appliesTo("command", HandlerType::kExec))
+    s.command("command", out.command, neededBy(HandlerType::kExec), base_dir);
+  s.integer("queue_length", out.queue_length, 1u, kMaxQueueLength);
+  s.byteSize("queue_bytes", out.queue_bytes, kKiB, 4 * kGiB);
+}
+
+// `routes[i]`. Rules between its keys are in checkRoutes().
+void parseRoute(ConfigSection& s, RouteConfig& out) {
+  s.topicFilter("filter", out.filter, Need::kRequired);
+  s.enumeration("action", out.action, kRouteActions, Need::kRequired);
+  s.text("handler", out.handler, Need::kOptional, "a handler name (a key of handlers)");
+  s.enumeration("on_drop", out.on_drop, kDropPolicies);
+  s.enumeration("source", out.source, kRouteSources);
+  uint32_t qos = out.qos;
+  s.integer("qos", qos, 0u, kMaxQos);
+  out.qos = static_cast<uint8_t>(qos);
+}
+
+// routes[index] of the file, at `index` also when items before it were not maps, so that
+// cross-field errors name the right item.
+RouteConfig& routeAt(std::vector<RouteConfig>& routes, size_t index) {
+  if (routes.size() <= index) routes.resize(index + 1);
+  return routes[index];
+}
+
 void parseRoot(ConfigSection& s, Config& out, const std::string& base_dir) {
   s.section("upstream", Need::kRequired, [&](ConfigSection& c) { parseUpstream(c, out.upstream); });
   s.section("listeners", Need::kRequired,
@@ -129,6 +194,13 @@ void parseRoot(ConfigSection& s, Config& out, const std::string& base_dir) {
   s.section("log", Need::kOptional, [&](ConfigSection& c) { parseLog(c, out.log); });
   s.duration("drain_timeout", out.drain_timeout, milliseconds(0), kMaxDuration);
   s.countOrAuto("workers", out.workers, 1, kMaxWorkers);
+  s.eachEntry("handlers", Need::kOptional, [&](const std::string& name, ConfigSection& c) {
+    HandlerConfig& handler = out.handlers.emplace_back();
+    handler.name = name;
+    parseHandler(c, handler, base_dir);
+  });
+  s.eachItem("routes", Need::kOptional,
+             [&](size_t index, ConfigSection& c) { parseRoute(c, routeAt(out.routes, index)); });
 }
 
 // Two addresses that cannot both be bound (or a listener the gateway would connect to itself
@@ -174,6 +246,63 @@ void checkQuicListener(const QuicListenerConfig& q, ConfigDiagnostics& d) {
                                        std::string(toString(q.retry)) + "); remove it");
 }
 
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out;
+}
+
+// `handler` of the route at `path` must name a handler. One whose entry under `handlers` was
+// reported already (not a map) counts as defined.
+void checkHandlerExists(const Config& c, ConfigDiagnostics& d, const std::string& path,
+                        const std::string& handler) {
+  std::vector<std::string> names;
+  for (const HandlerConfig& h : c.handlers) names.push_back(h.name);
+  if (std::find(names.begin(), names.end(), handler) != names.end()) return;
+  if (d.hasError("handlers." + handler)) return;
+  const auto suggestion = config::closestMatch(handler, names);
+  const std::string hint = suggestion      ? "did you mean '" + *suggestion + "'?"
+                           : names.empty() ? "no handlers are defined; add one under handlers"
+                                           : "defined handlers: " + joined(names);
+  d.addAt(path, "unknown handler '" + handler + "' (" + hint + ")");
+}
+
+// The rules between a route's keys (include/mqttd/config.h, docs/routing.md). A route whose item
+// or action is bad or missing (maybe misspelt) is skipped: what it should be is not known.
+void checkRoutes(const Config& c, ConfigDiagnostics& d) {
+  for (size_t i = 0; i < c.routes.size(); ++i) {
+    const RouteConfig& r = c.routes[i];
+    const std::string item = "routes[" + std::to_string(i) + "]";
+    const std::string p = item + ".";
+    if (d.hasError(item) || !d.recorded(p + "action") || d.hasError(p + "action")) continue;
+    const std::string action(toString(r.action));
+    const bool has_handler = d.recorded(p + "handler") && !d.hasError(p + "handler");
+    if (r.action == RouteAction::kTap || r.action == RouteAction::kLocal) {
+      if (has_handler)
+        checkHandlerExists(c, d, p + "handler", r.handler);
+      else if (!d.hasError(p + "handler"))
+        d.addAt(p + "handler",
+                "required with action: " + action + " (the handler that gets the messages)");
+    } else if (has_handler) {
+      d.addAt(p + "handler", "not allowed with action: " + action +
+                                 (r.action == RouteAction::kDrop
+                                      ? " (drop sends the messages nowhere); remove it"
+                                      : " (forward sends the messages to the broker only); "
+                                        "remove it"));
+    }
+    if (r.action != RouteAction::kDrop && d.recorded(p + "on_drop") && !d.hasError(p + "on_drop"))
+      d.addAt(p + "on_drop",
+              "only applies with action: drop (action is " + action + "); remove it");
+    if (d.hasError(p + "source")) continue;
+    if (r.source == RouteSource::kBroker && r.action != RouteAction::kTap)
+      d.addAt(p + "source", "broker requires action: tap (action is " + action +
+                                "): the gateway only sees copies of what the broker delivers");
+    if (r.source != RouteSource::kBroker && d.recorded(p + "qos") && !d.hasError(p + "qos"))
+      d.addAt(p + "qos", "only applies with source: broker (source is " +
+                             std::string(toString(r.source)) + "); remove it");
+  }
+}
+
 void checkCrossFields(const Config& c, ConfigDiagnostics& d) {
   const LimitsConfig& l = c.limits;
   if (l.buffer_low_water >= l.buffer_high_water) {
@@ -195,6 +324,7 @@ void checkCrossFields(const Config& c, ConfigDiagnostics& d) {
       d.addAt("admin.address", "uses the same port as listeners.tcp.address (" + tcp + ")");
   }
   if (c.listeners.quic) checkQuicListener(*c.listeners.quic, d);
+  checkRoutes(c, d);
 }
 
 }  // namespace

@@ -2,17 +2,23 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <limits>
 
 #include "config/byte_size.h"
 #include "config/duration.h"
 #include "config/file_check.h"
+#include "config/http_url.h"
 #include "config/integer.h"
 #include "config/suggestion.h"
+#include "config/topic_filter.h"
 #include "net/socket_address.h"
 
 namespace mqttd::config {
 namespace {
+
+// Linux MAX_ARG_STRLEN: one exec(3) argument is at most 32 pages (131072 bytes) with its NUL.
+constexpr size_t kMaxArgBytes = 131072 - 1;
 
 SourcePosition positionOf(const YAML::Mark& mark) {
   // yaml-cpp marks are 0-based; a node built without a position has -1.
@@ -74,15 +80,68 @@ bool ConfigSection::section(std::string_view key, Need need, const Parse& parse)
   if (entry == nullptr) return false;
   const std::string path = pathOf(key);
   diag_->record(path, entry->key_at);
-  if (!entry->value.IsNull() && !entry->value.IsMap()) {
-    diag_->add(positionOf(entry->value.Mark()), path,
-               "expected a map of keys, got " + describe(entry->value));
+  readChild(entry->value, path, entry->key_at, parse);
+  return true;
+}
+
+bool ConfigSection::eachEntry(std::string_view key, Need need, const ParseEntry& parse) {
+  const Entry* entry = find(key, need, "required section is missing");
+  if (entry == nullptr) return false;
+  const std::string path = pathOf(key);
+  diag_->record(path, entry->key_at);
+  const YAML::Node& map = entry->value;
+  if (!map.IsNull() && !map.IsMap()) {
+    diag_->add(positionOf(map.Mark()), path,
+               "expected a map of names, each to a map of keys, got " + describe(map));
     return true;
   }
-  ConfigSection child(entry->value, path, entry->key_at, *diag_);
+  // Collects the names, reporting non-scalar and duplicate ones; every name is valid here.
+  const ConfigSection names(map, path, entry->key_at, *diag_);
+  for (const Entry& e : names.entries_) {
+    const std::string entry_path = names.pathOf(e.key);
+    diag_->record(entry_path, e.key_at);
+    readChild(e.value, entry_path, e.key_at, [&](ConfigSection& child) { parse(e.key, child); });
+  }
+  return true;
+}
+
+bool ConfigSection::eachItem(std::string_view key, Need need, const ParseItem& parse) {
+  const Entry* entry = find(key, need, "required section is missing");
+  if (entry == nullptr) return false;
+  const std::string path = pathOf(key);
+  diag_->record(path, entry->key_at);
+  const YAML::Node& list = entry->value;
+  if (list.IsNull()) return true;
+  const SourcePosition list_at = positionOf(list.Mark());
+  if (!list.IsSequence()) {
+    diag_->add(list_at, path, "expected a list of maps, got " + describe(list));
+    return true;
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node item = list[i];
+    const std::string item_path = path + "[" + std::to_string(i) + "]";
+    if (!item.IsMap()) {
+      // An empty item ("-" alone) is marked where the next token starts: use the list's position.
+      const SourcePosition at = item.IsNull() ? list_at : positionOf(item.Mark());
+      diag_->add(at, item_path, "expected a map of keys, got " + describe(item));
+      continue;
+    }
+    const SourcePosition at = positionOf(item.Mark());
+    diag_->record(item_path, at);
+    readChild(item, item_path, at, [&](ConfigSection& child) { parse(i, child); });
+  }
+  return true;
+}
+
+void ConfigSection::readChild(const YAML::Node& value, const std::string& path, SourcePosition at,
+                              const Parse& parse) {
+  if (!value.IsNull() && !value.IsMap()) {
+    diag_->add(positionOf(value.Mark()), path, "expected a map of keys, got " + describe(value));
+    return;
+  }
+  ConfigSection child(value, path, at, *diag_);
   parse(child);
   child.finish();
-  return true;
 }
 
 void ConfigSection::duration(std::string_view key, std::chrono::milliseconds& out,
@@ -170,14 +229,41 @@ void ConfigSection::address(std::string_view key, std::string& out, Need need, P
   out = value->text;
 }
 
+void ConfigSection::text(std::string_view key, std::string& out, Need need, std::string_view what) {
+  const auto value = scalar(key, need, what);
+  if (!value) return;
+  if (value->text.empty())
+    return valueError(*value, key, "must not be empty; expected " + std::string(what));
+  out = value->text;
+}
+
+void ConfigSection::topicFilter(std::string_view key, std::string& out, Need need) {
+  // `filter: #` is a YAML comment, so a missing value gets the hint too.
+  const auto value =
+      scalar(key, need, "a topic filter such as sensors/# (quote a filter that starts with #)");
+  if (!value) return;
+  if (const auto reason = whyInvalidTopicFilter(value->text))
+    return valueError(*value, key, *reason);
+  out = value->text;
+}
+
+void ConfigSection::httpUrl(std::string_view key, std::string& out, Need need) {
+  const auto value = scalar(key, need, "a URL such as http://127.0.0.1:8080/hook");
+  if (!value) return;
+  const auto parsed = parseHttpUrl(value->text);
+  if (!parsed) return valueError(*value, key, parsed.error());
+  out = value->text;
+}
+
 void ConfigSection::choice(std::string_view key, std::string& out,
                            const std::vector<std::string>& choices) {
   if (const auto index = choiceIndex(key, choices)) out = choices[*index];
 }
 
 std::optional<size_t> ConfigSection::choiceIndex(std::string_view key,
-                                                 const std::vector<std::string>& choices) {
-  const auto value = scalar(key, Need::kOptional, "one of: " + joined(choices));
+                                                 const std::vector<std::string>& choices,
+                                                 Need need) {
+  const auto value = scalar(key, need, "one of: " + joined(choices));
   if (!value) return std::nullopt;
   const auto it = std::find(choices.begin(), choices.end(), value->text);
   if (it != choices.end()) return static_cast<size_t>(it - choices.begin());
@@ -191,18 +277,55 @@ std::optional<size_t> ConfigSection::choiceIndex(std::string_view key,
 }
 
 void ConfigSection::stringList(std::string_view key, std::vector<std::string>& out,
-                               size_t max_bytes, std::string_view example) {
-  const Entry* entry = find(key, Need::kOptional, "required key is missing");
-  if (entry == nullptr) return;
+                               size_t max_bytes, std::string_view example, Duplicates duplicates) {
+  if (auto values = strings(key, Need::kOptional, max_bytes, example, duplicates))
+    out = std::move(*values);
+}
+
+void ConfigSection::command(std::string_view key, std::vector<std::string>& out, Need need,
+                            const std::string& base_dir) {
+  auto argv =
+      strings(key, need, kMaxArgBytes, "[/usr/local/bin/enrich, --json]", Duplicates::kAllowed);
+  if (!argv) return;
+  std::string& program = argv->front();
+  const std::string program_path = pathOf(key) + "[0]";
+  if (program.find('/') != std::string::npos) {
+    // A path is taken relative to the config file's directory (as `path` is) and kept absolute,
+    // so the program found now is the one started later, whatever the working directory.
+    program = resolveConfigPath(program, base_dir);
+    if (const auto reason = whyNotExecutable(program))
+      return diag_->addAt(program_path, "cannot run '" + program + "': " + *reason);
+  } else {
+    const char* search_path = std::getenv("PATH");
+    if (!findInSearchPath(program, search_path != nullptr ? search_path : kDefaultSearchPath))
+      return diag_->addAt(program_path, "program '" + program + "' not found in PATH");
+  }
+  out = std::move(*argv);
+}
+
+std::optional<std::vector<std::string>> ConfigSection::strings(std::string_view key, Need need,
+                                                               size_t max_bytes,
+                                                               std::string_view example,
+                                                               Duplicates duplicates) {
+  const Entry* entry = find(key, need, "required key is missing");
+  if (entry == nullptr) return std::nullopt;
   const std::string path = pathOf(key);
   const std::string expected = "a list of strings such as " + std::string(example);
   const YAML::Node& list = entry->value;
-  if (list.IsNull()) return diag_->add(entry->key_at, path, "missing value; expected " + expected);
+  if (list.IsNull()) {
+    diag_->add(entry->key_at, path, "missing value; expected " + expected);
+    return std::nullopt;
+  }
   const SourcePosition list_at = positionOf(list.Mark());
-  if (!list.IsSequence())
-    return diag_->add(list_at, path, "expected " + expected + ", got " + describe(list));
+  if (!list.IsSequence()) {
+    diag_->add(list_at, path, "expected " + expected + ", got " + describe(list));
+    return std::nullopt;
+  }
   diag_->record(path, list_at);
-  if (list.size() == 0) return diag_->add(list_at, path, "must not be empty; expected " + expected);
+  if (list.size() == 0) {
+    diag_->add(list_at, path, "must not be empty; expected " + expected);
+    return std::nullopt;
+  }
   std::vector<std::string> values;
   bool ok = true;
   for (size_t i = 0; i < list.size(); ++i) {
@@ -210,6 +333,7 @@ void ConfigSection::stringList(std::string_view key, std::vector<std::string>& o
     const std::string item_path = path + "[" + std::to_string(i) + "]";
     // An empty entry ("-" alone) is marked where the next token starts: use the list's position.
     const SourcePosition at = item.IsNull() ? list_at : positionOf(item.Mark());
+    diag_->record(item_path, at);
     std::string problem;
     if (!item.IsScalar()) {
       problem = "expected a string, got " + describe(item);
@@ -219,7 +343,7 @@ void ConfigSection::stringList(std::string_view key, std::vector<std::string>& o
       problem = "is " + std::to_string(item.Scalar().size()) + " bytes long; at most " +
                 std::to_string(max_bytes) + " are allowed";
     } else if (const auto first = std::find(values.begin(), values.end(), item.Scalar());
-               first != values.end()) {
+               duplicates == Duplicates::kRejected && first != values.end()) {
       problem = "'" + item.Scalar() + "' is already listed (" + path + "[" +
                 std::to_string(first - values.begin()) + "])";
     }
@@ -229,7 +353,8 @@ void ConfigSection::stringList(std::string_view key, std::vector<std::string>& o
     ok = false;
     diag_->add(at, item_path, std::move(problem));
   }
-  if (ok) out = std::move(values);
+  if (!ok) return std::nullopt;
+  return values;
 }
 
 void ConfigSection::readableFile(std::string_view key, std::string& out, Need need,
@@ -243,6 +368,27 @@ void ConfigSection::readableFile(std::string_view key, std::string& out, Need ne
     return valueError(*value, key,
                       "cannot read " + std::string(what) + " '" + path + "': " + *reason);
   out = path;
+}
+
+void ConfigSection::writableFile(std::string_view key, std::string& out, Need need,
+                                 const std::string& base_dir, std::string_view what) {
+  const auto value = scalar(key, need, "a file path");
+  if (!value) return;
+  if (value->text.empty())
+    return valueError(*value, key, "must not be empty; expected a file path");
+  const std::string path = resolveConfigPath(value->text, base_dir);
+  if (const auto reason = whyUnwritable(path))
+    return valueError(*value, key,
+                      "cannot write " + std::string(what) + " '" + path + "': " + *reason);
+  out = path;
+}
+
+bool ConfigSection::forbid(std::string_view key, std::string message) {
+  const Entry* entry = find(key, Need::kOptional, "");
+  if (entry == nullptr) return false;
+  diag_->record(pathOf(key), entry->key_at);
+  diag_->add(entry->key_at, pathOf(key), std::move(message));
+  return true;
 }
 
 void ConfigSection::error(std::string message) {

@@ -14,6 +14,7 @@
 
 #include "config/config_enums.h"
 #include "core/log.h"
+#include "scratch_dir.h"
 
 namespace mqttd {
 namespace {
@@ -198,7 +199,8 @@ TEST(ConfigLoaderTest, UnknownTopLevelKeyAndSection) {
   EXPECT_THAT(errors(minimalPlus("lgo:\n  level: info\nthreads: 4\n")),
               ElementsAre("gw.yaml:8:1: lgo: unknown key (did you mean 'log'?)",
                           "gw.yaml:10:1: threads: unknown key (valid keys here: upstream, "
-                          "listeners, admin, limits, log, drain_timeout, workers)"));
+                          "listeners, admin, limits, log, drain_timeout, workers, handlers, "
+                          "routes)"));
 }
 
 TEST(ConfigLoaderTest, MisspeltRequiredSectionIsNotAlsoReportedMissing) {
@@ -508,33 +510,7 @@ TEST_F(ConfigLoaderFileTest, DirectoryIsNotAFile) {
 // Stands in for the PEM files: the loader checks that they can be read, not what is in them.
 constexpr std::string_view kPem = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
 
-// A fresh directory under the test temp dir, removed with its contents.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = testing::TempDir() + "mqttd_config_XXXXXX";
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-    EXPECT_FALSE(path_.empty()) << "mkdtemp failed";
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  // Writes `text` to `relative` (creating directories on the way); returns the file's path.
-  std::string write(const std::string& relative, std::string_view text) const {
-    const std::filesystem::path file = std::filesystem::path(path_) / relative;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file) << text;
-    return file.string();
-  }
-
- private:
-  std::string path_;
-};
+using test::ScratchDir;
 
 class QuicListenerConfigTest : public testing::Test {
  protected:
