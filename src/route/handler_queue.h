@@ -47,6 +47,9 @@ class HandlerQueue {
 
  private:
   void run();
+  // Counts a failed delivery and logs it, at most once per kErrorLogInterval (thread_ only).
+  void reportError(const std::string& error);
+  static constexpr std::chrono::seconds kErrorLogInterval{1};
 
   const std::string name_;
   const std::string type_;
@@ -63,7 +66,11 @@ class HandlerQueue {
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> dropped_{0};
   std::atomic<uint64_t> errors_{0};
-  std::thread thread_;
+  // thread_ only: whether and when an error was last logged, and the errors not logged since.
+  bool error_logged_ = false;
+  std::chrono::steady_clock::time_point last_error_log_;
+  uint64_t suppressed_errors_ = 0;
+  std::thread thread_;  // last: started by the constructor once everything above exists
 };
 
 }  // namespace mqttd

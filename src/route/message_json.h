@@ -7,11 +7,19 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "mqttd/message.h"
 
 namespace mqttd {
 
 std::string messageToJson(const Message& message);
+
+// Helpers shared with LogSink's payload preview.
+// Well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF); unlike mqtt::isValidMqttUtf8,
+// U+0000 is allowed.
+bool isWellFormedUtf8(std::string_view text);
+// RFC 4648 §4 base64 with padding, no line breaks.
+std::string base64Encode(std::string_view bytes);
 
 }  // namespace mqttd
