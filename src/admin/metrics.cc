@@ -26,6 +26,7 @@ std::string_view toString(ErrorKind kind) {
     case ErrorKind::kUpstreamLost: return "upstream_lost";
     case ErrorKind::kClientReset: return "client_reset";
     case ErrorKind::kConnectionLimit: return "connection_limit";
+    case ErrorKind::kRouteRefused: return "route_refused";
   }
   return "unknown";
 }

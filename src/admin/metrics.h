@@ -32,8 +32,9 @@ enum class ErrorKind : uint8_t {
   kUpstreamLost,       // the broker closed or reset an established connection
   kClientReset,        // the client reset its connection or stream
   kConnectionLimit,    // refused: limits.max_connections reached
+  kRouteRefused,       // a drop route with on_drop: disconnect closed a 3.1.1 client
 };
-inline constexpr size_t kErrorKindCount = 7;
+inline constexpr size_t kErrorKindCount = 8;
 std::string_view toString(ErrorKind kind);
 
 enum class QuicEvent : uint8_t {

@@ -24,6 +24,7 @@ std::string_view toString(CodecError error) {
     case CodecError::kDuplicateProperty: return "duplicate property";
     case CodecError::kPropertyNotAllowed: return "property not allowed in packet";
     case CodecError::kInvalidPropertyValue: return "invalid property value";
+    case CodecError::kTopicAliasZero: return "topic alias 0 [MQTT-3.3.2-8]";
     case CodecError::kInvalidTopicName: return "invalid topic name";
     case CodecError::kInvalidTopicFilter: return "invalid topic filter";
     case CodecError::kZeroPacketId: return "packet identifier 0";

@@ -25,7 +25,7 @@ enum class CodecError {
   kInvalidPropertyId,       // unknown v5 property identifier (5.0 §2.2.2.2)
   kDuplicateProperty,       // property that may appear once appears twice (v5 §2.2.2.2)
   kPropertyNotAllowed,      // property not allowed in this packet type (Protocol Error)
-  kInvalidPropertyValue,    // property value out of range (e.g. topic alias 0, bool > 1)
+  kInvalidPropertyValue,    // property value out of range (e.g. receive maximum 0, bool > 1)
   kInvalidTopicName,        // topic name empty or with wildcards [MQTT-3.3.2-2, 4.7.3-1]
   kInvalidTopicFilter,      // topic filter with misplaced '#' or '+' [MQTT-4.7.1-1/2]
   kZeroPacketId,            // packet identifier 0 where one is required [MQTT-2.3.1-1]
@@ -34,6 +34,7 @@ enum class CodecError {
   kInvalidReasonCode,       // reason/return code not allowed in this packet
   kNotInVersion,            // packet type does not exist in this protocol version (AUTH)
   kPacketTypeMismatch,      // decoder called with a header of another packet type
+  kTopicAliasZero,          // PUBLISH Topic Alias 0 [MQTT-3.3.2-8]: DISCONNECT 0x94, not 0x81
 };
 
 std::string_view toString(CodecError error);

@@ -123,6 +123,8 @@ Result<Property, CodecError> readProperty(ByteReader& reader) {
     case ValueType::kNone: return fail(CodecError::kInvalidPropertyId);
   }
   if (rule->boolean && p.integer > 1) return fail(CodecError::kInvalidPropertyValue);
+  // 5.0 §3.3.2.3.4: alias 0 is answered with 0x94 Topic Alias invalid, so it has its own error.
+  if (p.id == PropertyId::kTopicAlias && p.integer == 0) return fail(CodecError::kTopicAliasZero);
   if (rule->non_zero && p.integer == 0) return fail(CodecError::kInvalidPropertyValue);
   // [MQTT-3.3.2-14]: the Response Topic is a topic name, no wildcards.
   if (p.id == PropertyId::kResponseTopic && !isValidTopicName(p.text)) {

@@ -3,6 +3,7 @@
 // answered CONNECT and when a packet the gateway itself writes would not split another one.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -21,6 +22,9 @@ class FrameTracker {
 
   bool connackSeen() const { return connack_seen_; }
   bool atPacketBoundary() const { return header_.empty() && body_remaining_ == 0; }
+  // Bytes to the end of the current packet when its fixed header has been seen; 0 at a boundary
+  // or inside a fixed header (then unknown).
+  size_t bytesToBoundary() const { return header_.empty() ? body_remaining_ : 0; }
 
  private:
   std::vector<uint8_t> header_;  // partial fixed header, at most 5 bytes

@@ -2,6 +2,8 @@
 
 #include <event2/buffer.h>
 
+#include <cstdio>
+
 #include "core/log.h"
 #include "mqtt/connack_packet.h"
 #include "mqtt/disconnect_packet.h"
@@ -12,6 +14,10 @@ namespace {
 
 // How long a closing splice waits for the client's own FIN before it closes anyway.
 constexpr std::chrono::seconds kLinger{2};
+
+// Gateway-made acks waiting for the broker -> client stream to reach a packet boundary; above
+// this the client is not read (its acks are tiny: 64 KiB is thousands of PUBLISHes).
+constexpr size_t kMaxPendingReplies = 64 * 1024;
 
 // MQTT 3.1.1 §3.2.2.3: CONNACK return code 3, "Server unavailable".
 constexpr uint8_t kReturnServerUnavailable = 0x03;
@@ -48,6 +54,11 @@ Splice::Splice(uint64_t id, Transport transport, std::unique_ptr<ByteStream> str
     if (t == mqtt::PacketType::kDisconnect) client_disconnected_ = true;
     if (t == mqtt::PacketType::kConnect) stream_->mqttKeepAlive(tap_.keepAlive());
   };
+  tap_.on_publish = [this](const PublishInfo& info) { return routePublish(info); };
+  tap_.on_captured = [this](const PublishInfo& info, std::string payload) {
+    deliverCaptured(info, std::move(payload));
+  };
+  tap_.on_reply = [this](std::vector<uint8_t> packet) { queueReply(std::move(packet)); };
   frames_.on_packet = [this](mqtt::PacketType t) {
     context_.metrics.addPacket(Direction::kToClient, static_cast<uint8_t>(t));
   };
@@ -152,16 +163,22 @@ void Splice::pumpToBroker() {
       if (upstream_.pendingOutput() >= context_.limits.buffer_high_water) break;
       out = upstream_.output();
     }
+    if (replies_.size() >= kMaxPendingReplies) {
+      replies_full_ = true;
+      break;
+    }
     const auto chunk = front(in);
+    const size_t out_before = out != nullptr ? evbuffer_get_length(out) : 0;
     auto used = tap_.process(chunk, out);
     if (!used) {
       onTapError(used.error());
       return;
     }
     stream_->consume(*used);
-    if (out != nullptr) {
-      bytes_to_broker_ += *used;
-      context_.metrics.addBytes(transport_, Direction::kToBroker, *used);
+    if (out != nullptr) {  // what went out (a route may keep packets, or rewrite a header)
+      const size_t sent = evbuffer_get_length(out) - out_before;
+      bytes_to_broker_ += sent;
+      context_.metrics.addBytes(transport_, Direction::kToBroker, sent);
     }
     if (upstream_gone_ && tap_.connectSeen() && !frames_.connackSeen()) {
       refuseUnavailable();
@@ -189,11 +206,15 @@ void Splice::pumpToClient() {
       break;
     }
     if (stream_->pendingOutput() >= context_.limits.buffer_high_water) break;
-    const auto chunk = front(in);
+    auto chunk = front(in);
+    // Gateway-made acks are waiting: write up to the end of the current packet, then them.
+    if (!replies_.empty() && frames_.bytesToBoundary() > 0)
+      chunk = chunk.first(std::min(chunk.size(), frames_.bytesToBoundary()));
     (void)frames_.follow(chunk);
     stream_->write(in, chunk.size());
     bytes_to_client_ += chunk.size();
     context_.metrics.addBytes(transport_, Direction::kToClient, chunk.size());
+    if (!replies_.empty()) flushReplies();
   }
   if (state_ == State::kOpen && upstream_.inputFinished() && evbuffer_get_length(in) == 0) {
     upstream_gone_ = true;
@@ -217,6 +238,11 @@ void Splice::onTapError(const TapError& error) {
   } else if (error.kind == TapError::Kind::kProtocolViolation) {
     kind = ErrorKind::kProtocolViolation;
     reason = mqtt::reason::kProtocolError;
+  } else if (error.kind == TapError::Kind::kTopicAliasInvalid) {
+    kind = ErrorKind::kProtocolViolation;
+    reason = mqtt::reason::kTopicAliasInvalid;
+  } else if (error.kind == TapError::Kind::kRefused) {
+    kind = ErrorKind::kRouteRefused;  // 3.1.1 only: no DISCONNECT is sent below
   }
   context_.metrics.addError(kind);
   Log::warn("closing client connection", {{"id", std::to_string(id_)},
@@ -229,6 +255,68 @@ void Splice::onTapError(const TapError& error) {
     sendDisconnect(reason);
   }
   closeClient(std::string(toString(kind)).c_str());
+}
+
+PublishVerdict Splice::routePublish(const PublishInfo& info) {
+  using Disposition = PublishVerdict::Disposition;
+  if (context_.router == nullptr) return {};
+  if (const uint64_t version = context_.router->version(); version != routes_version_) {
+    routes_ = context_.router->current();
+    routes_version_ = version;
+  }
+  if (routes_->passThrough()) return {};
+  decision_ = routes_->decide(info.topic);
+  PublishVerdict verdict;
+  verdict.capture = decision_.capture;
+  switch (decision_.action) {
+    case RouteAction::kForward:
+    case RouteAction::kTap: verdict.disposition = Disposition::kForward; break;
+    case RouteAction::kLocal: verdict.disposition = Disposition::kLocal; break;
+    case RouteAction::kDrop:
+      verdict.disposition = decision_.on_drop == DropPolicy::kDisconnect
+                                ? Disposition::kDropDisconnect
+                                : Disposition::kDrop;
+      break;
+  }
+  return verdict;
+}
+
+void Splice::deliverCaptured(const PublishInfo& info, std::string payload) {
+  if (!routes_) return;
+  auto message = std::make_shared<Message>();
+  message->topic = std::string(info.topic);
+  message->payload = std::move(payload);
+  message->qos = info.qos;
+  message->retain = info.retain;
+  message->client_id = tap_.clientId();
+  message->username = tap_.username();
+  message->transport = std::string(toString(transport_));
+  message->peer = stream_->peer();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%llx", static_cast<unsigned long long>(id_));
+  message->connection_id = hex;
+  message->timestamp = std::chrono::system_clock::now();
+  routes_->deliver(decision_, std::move(message));
+}
+
+void Splice::queueReply(std::vector<uint8_t> packet) {
+  replies_.insert(replies_.end(), packet.begin(), packet.end());
+  flushReplies();
+}
+
+void Splice::flushReplies() {
+  if (state_ != State::kOpen) {
+    replies_.clear();
+    return;
+  }
+  if (replies_.empty() || !frames_.atPacketBoundary()) return;
+  std::vector<uint8_t> bytes;
+  bytes.swap(replies_);
+  sendToClient(bytes);
+  if (replies_full_) {
+    replies_full_ = false;
+    pumpToBroker();
+  }
 }
 
 void Splice::refuseUnavailable() {

@@ -16,6 +16,8 @@
 #include "mqttd/config.h"
 #include "net/byte_stream.h"
 #include "net/socket_address.h"
+#include "route/route_table.h"
+#include "route/router.h"
 #include "splice/frame_tracker.h"
 #include "splice/mqtt_tap.h"
 #include "splice/upstream_connection.h"
@@ -29,6 +31,7 @@ struct SpliceContext {
   SocketAddress broker;                       // upstream.address, parsed
   std::chrono::milliseconds connect_timeout;  // upstream.connect_timeout
   LimitsConfig limits;                        // snapshot taken when the client connected
+  Router* router = nullptr;  // routes in force (re-read at each PUBLISH); null: forward all
 };
 
 class Splice final : private ByteStream::Observer, private UpstreamConnection::Observer {
@@ -78,6 +81,12 @@ class Splice final : private ByteStream::Observer, private UpstreamConnection::O
   void pumpToBroker();
   void pumpToClient();
   void onTapError(const TapError& error);
+  // Routing (docs/routing.md): the tap's on_publish / on_captured / on_reply.
+  PublishVerdict routePublish(const PublishInfo& info);
+  void deliverCaptured(const PublishInfo& info, std::string payload);
+  void queueReply(std::vector<uint8_t> packet);
+  // Sends the queued replies if the broker -> client stream is at a packet boundary.
+  void flushReplies();
   void refuseUnavailable();
   void sendToClient(const std::vector<uint8_t>& bytes);
   // MQTT 5 DISCONNECT with `reason` (callers check the client speaks 5.0).
@@ -103,6 +112,11 @@ class Splice final : private ByteStream::Observer, private UpstreamConnection::O
   bool broker_lost_ = false;          // see brokerLost()
   uint64_t bytes_to_broker_ = 0;
   uint64_t bytes_to_client_ = 0;
+  std::shared_ptr<const RouteTable> routes_;  // the table this splice uses (see Router)
+  uint64_t routes_version_ = 0;               // Router::version() of routes_
+  RouteTable::Decision decision_;             // of the PUBLISH being captured
+  std::vector<uint8_t> replies_;  // gateway-made packets waiting for a packet boundary
+  bool replies_full_ = false;     // client reads paused until replies_ drains
   std::chrono::steady_clock::time_point opened_at_;
   std::string close_reason_;
 };

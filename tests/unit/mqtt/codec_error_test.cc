@@ -10,7 +10,7 @@ namespace {
 
 TEST(CodecErrorTest, EveryValueHasADistinctText) {
   std::set<std::string> seen;
-  for (int i = 0; i <= static_cast<int>(CodecError::kPacketTypeMismatch); ++i) {
+  for (int i = 0; i <= static_cast<int>(CodecError::kTopicAliasZero); ++i) {
     const std::string_view text = toString(static_cast<CodecError>(i));
     EXPECT_FALSE(text.empty());
     EXPECT_NE(text, "unknown codec error") << i;

@@ -108,7 +108,6 @@ TEST(PropertiesTest, RejectsOutOfRangeValues) {
     PacketType type;
   } bad[] = {
       {"01 02", PacketType::kPublish},              // payload format indicator 0/1
-      {"23 00 00", PacketType::kPublish},           // topic alias 0
       {"21 00 00", PacketType::kConnect},           // receive maximum 0
       {"27 00 00 00 00", PacketType::kConnect},     // maximum packet size 0
       {"0B 00", PacketType::kSubscribe},            // subscription identifier 0
@@ -120,6 +119,13 @@ TEST(PropertiesTest, RejectsOutOfRangeValues) {
     ASSERT_FALSE(p.ok()) << c.block;
     EXPECT_EQ(p.error(), CodecError::kInvalidPropertyValue) << c.block;
   }
+}
+
+// 5.0 §3.3.2.3.4: Topic Alias 0 has its own error, so a server can answer it with 0x94.
+TEST(PropertiesTest, TopicAliasZeroIsItsOwnError) {
+  auto p = parse(hex("23 00 00"), PacketType::kPublish);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error(), CodecError::kTopicAliasZero);
 }
 
 TEST(PropertiesTest, RejectsTruncatedValues) {
