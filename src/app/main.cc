@@ -7,7 +7,7 @@
 #include "config/config_loader.h"
 #include "core/log.h"
 #include "quic/ngtcp2/dev_certificate.h"
-#include "server/gateway.h"
+#include "server/gateway_server.h"
 
 namespace {
 
@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
   mqttd::Log::configure(mqttd::parseLogLevel(config->log.level).value_or(mqttd::LogLevel::kInfo),
                         mqttd::parseLogFormat(config->log.format).value_or(mqttd::LogFormat::kText));
 
-  mqttd::Gateway gateway(std::move(*config), config_path);
+  mqttd::GatewayServer gateway(std::move(*config), config_path);
   if (auto started = gateway.start(); !started) {
     mqttd::Log::error("cannot start", {{"error", started.error()}});
     return 1;

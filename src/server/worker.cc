@@ -104,8 +104,8 @@ std::string Worker::connectionsJson() const {
 
 SpliceContext Worker::spliceContext() {
   const auto settings = shared_.settings.get();
-  return SpliceContext{loop_, shared_.metrics, settings->broker, settings->connect_timeout,
-                       settings->limits};
+  return SpliceContext{loop_,           shared_.metrics, settings->broker,
+                       settings->connect_timeout, settings->limits, &shared_.router};
 }
 
 uint64_t Worker::nextConnectionId() {

@@ -15,6 +15,7 @@
 #include "admin/metrics.h"
 #include "core/connection_budget.h"
 #include "core/event_loop.h"
+#include "route/router.h"
 #include "server/live_settings.h"
 #include "server/quic_frontend.h"
 #include "server/tcp_frontend.h"
@@ -27,6 +28,7 @@ class Worker {
   struct Shared {
     Metrics& metrics;
     LiveSettings& settings;                       // the config in force for new connections
+    Router& router;                               // the routes in force (docs/routing.md)
     std::atomic<uint64_t>& next_connection_id;    // ids for logs and /connections
     ConnectionBudget& quic_budget;                // limits.max_connections, QUIC
     ConnectionBudget& tcp_budget;                 // limits.max_connections, TCP

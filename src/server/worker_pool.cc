@@ -23,7 +23,7 @@ uint32_t WorkerPool::resolveCount(uint32_t configured) {
 
 Result<std::unique_ptr<WorkerPool>, std::string> WorkerPool::open(
     const Config& config, EventLoop& main_loop, Metrics& metrics, LiveSettings& settings,
-    std::function<void()> on_connection_closed) {
+    Router& router, std::function<void()> on_connection_closed) {
   std::unique_ptr<WorkerPool> self(new WorkerPool());
   const uint32_t count = resolveCount(config.workers);
   const bool reuse_port = count > 1;
@@ -53,6 +53,7 @@ Result<std::unique_ptr<WorkerPool>, std::string> WorkerPool::open(
   for (uint32_t i = 0; i < count; ++i) {
     Worker::Shared shared{.metrics = metrics,
                           .settings = settings,
+                          .router = router,
                           .next_connection_id = self->next_connection_id_,
                           .quic_budget = self->quic_budget_,
                           .tcp_budget = self->tcp_budget_,

@@ -28,7 +28,7 @@ class WorkerPool {
   // works). Worker 0 runs on `main_loop`. `on_connection_closed` is called on a worker's thread.
   static Result<std::unique_ptr<WorkerPool>, std::string> open(
       const Config& config, EventLoop& main_loop, Metrics& metrics, LiveSettings& settings,
-      std::function<void()> on_connection_closed);
+      Router& router, std::function<void()> on_connection_closed);
   ~WorkerPool();  // stops the threads
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
