@@ -90,6 +90,12 @@ sub_pid=$!
 sleep 0.5
 $cli pub $quic_opts -t demo/quic -q 1 -m "hello over QUIC"
 wait "$sub_pid" || echo "demo: the QUIC round trip did not complete (see the log above)"
+echo
+echo "demo: a tap route (routes: sensors/# -> handler audit): the broker gets the message and the"
+echo "      audit handler appends its JSON to $work/audit.jsonl:"
+$cli pub $quic_opts -t sensors/kitchen/temp -q 1 -m "21.5"
+for _ in $(seq 1 50); do [ -s "$work/audit.jsonl" ] && break; sleep 0.1; done
+tail -n 1 "$work/audit.jsonl" 2>/dev/null || echo "demo: no audit line (see the log above)"
 
 cat <<MSG
 
@@ -102,6 +108,7 @@ mqttd-gw is running in front of Mosquitto (127.0.0.1:$broker_port):
               $cli pub $quic_opts -t demo/hello -m hi -q 1
   over TCP:   mosquitto_sub -h 127.0.0.1 -p $tcp_port -t 'demo/#' -v
               mosquitto_pub -h 127.0.0.1 -p $tcp_port -t demo/hello -m 'hi' -q 1
+  tap route:  $cli pub $quic_opts -t sensors/x -m 42; tail -f $work/audit.jsonl
   health / readiness:             curl -s http://127.0.0.1:$admin_port/readyz
   metrics / connections:          curl -s http://127.0.0.1:$admin_port/metrics
                                   curl -s http://127.0.0.1:$admin_port/connections
