@@ -564,6 +564,25 @@ TEST_F(RoutingTest, DropWithDisconnectClosesA311Client) {
   EXPECT_EQ(routeMatched(0, "blocked/#", "drop"), 0u);
 }
 
+// The same over QUIC with a real client: mqttd-cli reports the v5 refusal (reason 135 = 0x87) and
+// fails; a 3.1.1 client is acked (ignore) or cut off (disconnect); the broker sees none of it.
+TEST_F(RoutingTest, DropOverQuic) {
+  ASSERT_NO_FATAL_FAILURE(startAll(kDropRoutes));
+  auto direct = subscribe(broker_->port(), "#", 1, 1, {"-v"});
+  auto [rc5, out5] = run(quicCli("pub", {"-t", "blocked/a", "-q", "1", "-V", "5", "-m", "x"}));
+  EXPECT_NE(rc5, 0) << out5;
+  EXPECT_NE(out5.find("reason code 135"), std::string::npos) << out5;
+  auto [rc311, out311] = run(quicCli("pub", {"-t", "blocked/a", "-q", "2", "-V", "311", "-m", "y"}));
+  EXPECT_EQ(rc311, 0) << out311;
+  auto [rc_cut, out_cut] =
+      run(quicCli("pub", {"-t", "refused/a", "-q", "1", "-V", "311", "-m", "z"}));
+  EXPECT_NE(rc_cut, 0) << out_cut;
+  auto [rc, out] = run(quicCli("pub", {"-t", "control", "-q", "1", "-m", "ctl"}));
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(payloads(*direct), (std::vector<std::string>{"control ctl"}));
+  EXPECT_TRUE(metricReaches([&] { return metric("mqttd_errors_total{kind=\"route_refused\"}"); }, 1));
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. MQTT 5 topic aliases (5.0 §3.3.2.3.4): routes and handlers see the real topic.
 
