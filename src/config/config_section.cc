@@ -359,27 +359,24 @@ std::optional<std::vector<std::string>> ConfigSection::strings(std::string_view 
 
 void ConfigSection::readableFile(std::string_view key, std::string& out, Need need,
                                  const std::string& base_dir, std::string_view what) {
-  const auto value = scalar(key, need, "a file path");
-  if (!value) return;
-  if (value->text.empty())
-    return valueError(*value, key, "must not be empty; expected a file path");
-  const std::string path = resolveConfigPath(value->text, base_dir);
-  if (const auto reason = whyUnreadable(path))
-    return valueError(*value, key,
-                      "cannot read " + std::string(what) + " '" + path + "': " + *reason);
-  out = path;
+  filePath(key, out, need, base_dir, "cannot read " + std::string(what), whyUnreadable);
 }
 
 void ConfigSection::writableFile(std::string_view key, std::string& out, Need need,
                                  const std::string& base_dir, std::string_view what) {
+  filePath(key, out, need, base_dir, "cannot write " + std::string(what), whyUnwritable);
+}
+
+void ConfigSection::filePath(std::string_view key, std::string& out, Need need,
+                             const std::string& base_dir, const std::string& problem,
+                             std::optional<std::string> (*why_not)(const std::string&)) {
   const auto value = scalar(key, need, "a file path");
   if (!value) return;
   if (value->text.empty())
     return valueError(*value, key, "must not be empty; expected a file path");
   const std::string path = resolveConfigPath(value->text, base_dir);
-  if (const auto reason = whyUnwritable(path))
-    return valueError(*value, key,
-                      "cannot write " + std::string(what) + " '" + path + "': " + *reason);
+  if (const auto reason = why_not(path))
+    return valueError(*value, key, problem + " '" + path + "': " + *reason);
   out = path;
 }
 

@@ -138,6 +138,11 @@ class ConfigSection {
   ConfigSection(const YAML::Node& map, std::string path, SourcePosition at,
                 ConfigDiagnostics& diag);
 
+  // readableFile() / writableFile(): `problem` ("cannot read certificate file") and `why_not`
+  // (whyUnreadable / whyUnwritable) make the difference.
+  void filePath(std::string_view key, std::string& out, Need need, const std::string& base_dir,
+                const std::string& problem,
+                std::optional<std::string> (*why_not)(const std::string&));
   // Marks `key` as valid here and returns its entry, or nullptr (noting a missing required key).
   const Entry* find(std::string_view key, Need need, std::string_view missing_message);
   // The scalar value of `key`, or nothing (absent, or an error was recorded). `what` describes

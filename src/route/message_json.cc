@@ -5,36 +5,10 @@
 #include <ctime>
 
 #include "core/log.h"
+#include "mqtt/utf8.h"
 
 namespace mqttd {
 namespace {
-
-// Length of the well-formed UTF-8 sequence starting at text[i] (1..4), or 0 when the bytes there
-// are not one (RFC 3629 §4: no overlongs, no surrogates, nothing above U+10FFFF).
-size_t sequenceLength(std::string_view text, size_t i) {
-  const auto c = static_cast<uint8_t>(text[i]);
-  if (c < 0x80) return 1;
-  size_t extra = 0;
-  uint32_t code = 0;
-  uint32_t min = 0;
-  if ((c & 0xE0) == 0xC0) {
-    extra = 1, code = c & 0x1F, min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    extra = 2, code = c & 0x0F, min = 0x800;
-  } else if ((c & 0xF8) == 0xF0) {
-    extra = 3, code = c & 0x07, min = 0x10000;
-  } else {
-    return 0;  // a continuation byte or 0xF8..0xFF as lead
-  }
-  if (text.size() - i - 1 < extra) return 0;
-  for (size_t k = 1; k <= extra; ++k) {
-    const auto cc = static_cast<uint8_t>(text[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    code = (code << 6) | (cc & 0x3F);
-  }
-  if (code < min || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF) return 0;
-  return extra + 1;
-}
 
 // `text` as a JSON string body. Fields other than the payload are valid UTF-8 when they come from
 // the MQTT codec; should one not be, each byte that starts no well-formed sequence becomes
@@ -44,7 +18,7 @@ std::string jsonText(std::string_view text) {
   std::string clean;
   clean.reserve(text.size() + 8);
   for (size_t i = 0; i < text.size();) {
-    const size_t n = sequenceLength(text, i);
+    const size_t n = mqtt::utf8SequenceLength(text, i);
     if (n == 0) {
       clean += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
       ++i;
@@ -84,7 +58,7 @@ void addString(std::string& out, std::string_view key, std::string_view value) {
 
 bool isWellFormedUtf8(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
-    const size_t n = sequenceLength(text, i);
+    const size_t n = mqtt::utf8SequenceLength(text, i);
     if (n == 0) return false;
     i += n;
   }

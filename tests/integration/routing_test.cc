@@ -112,6 +112,22 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
 
 class RoutingTest : public GatewayFixture {
  protected:
+  // `mqttd-gw --check-config` on `file`, a config with one file handler (audit) and
+  // `routes_yaml` under `routes:` (from line 9): {exit status, output}.
+  std::pair<int, std::string> checkConfig(const std::string& file, const std::string& routes_yaml) {
+    std::ofstream(file) << "upstream:\n"
+                           "  address: 127.0.0.1:1883\n"
+                           "listeners:\n"
+                           "  tcp:\n"
+                           "    address: 127.0.0.1:0\n"
+                           "handlers:\n"
+                           "  audit: { type: file, path: "
+                        << path("audit.jsonl") << " }\n"
+                        << "routes:\n"
+                        << routes_yaml;
+    return run({GatewayProcess::binary(), "--check-config", "-c", file}, std::chrono::seconds(10));
+  }
+
   std::string path(const std::string& name) const { return dir_ + "/" + name; }
 
   // The lines of `file` so far (none when it does not exist).
@@ -949,18 +965,7 @@ TEST_F(RoutingTest, ReloadAppliesNewRoutesToAnOpenConnectionWithoutDroppingIt) {
 
 TEST_F(RoutingTest, CheckConfigNamesAnUnknownHandlerInARoute) {
   const std::string file = path("bad.yaml");
-  std::ofstream(file) << "upstream:\n"
-                         "  address: 127.0.0.1:1883\n"
-                         "listeners:\n"
-                         "  tcp:\n"
-                         "    address: 127.0.0.1:0\n"
-                         "handlers:\n"
-                         "  audit: { type: file, path: "
-                      << path("audit.jsonl")
-                      << " }\n"
-                         "routes:\n"
-                         "  - { filter: \"a/#\", action: tap, handler: nosuch }\n";
-  auto [rc, out] = run({GatewayProcess::binary(), "--check-config", "-c", file}, seconds(10));
+  auto [rc, out] = checkConfig(file, "  - { filter: \"a/#\", action: tap, handler: nosuch }\n");
   EXPECT_EQ(rc, 1) << out;
   EXPECT_NE(out.find("routes[0].handler"), std::string::npos) << out;
   EXPECT_NE(out.find("nosuch"), std::string::npos) << out;
@@ -968,39 +973,17 @@ TEST_F(RoutingTest, CheckConfigNamesAnUnknownHandlerInARoute) {
 }
 
 TEST_F(RoutingTest, CheckConfigRefusesAHandlerOnADropRoute) {
-  const std::string file = path("bad.yaml");
-  std::ofstream(file) << "upstream:\n"
-                         "  address: 127.0.0.1:1883\n"
-                         "listeners:\n"
-                         "  tcp:\n"
-                         "    address: 127.0.0.1:0\n"
-                         "handlers:\n"
-                         "  audit: { type: file, path: "
-                      << path("audit.jsonl")
-                      << " }\n"
-                         "routes:\n"
-                         "  - { filter: \"a/#\", action: tap, handler: audit }\n"
-                         "  - { filter: \"b/#\", action: drop, handler: audit }\n";
-  auto [rc, out] = run({GatewayProcess::binary(), "--check-config", "-c", file}, seconds(10));
+  auto [rc, out] = checkConfig(path("bad.yaml"),
+                               "  - { filter: \"a/#\", action: tap, handler: audit }\n"
+                               "  - { filter: \"b/#\", action: drop, handler: audit }\n");
   EXPECT_EQ(rc, 1) << out;
   EXPECT_NE(out.find("routes[1].handler"), std::string::npos) << out;
   EXPECT_EQ(out.find("routes[0]"), std::string::npos) << out;
 }
 
 TEST_F(RoutingTest, CheckConfigRefusesABrokerSourceRouteThatIsNotTap) {
-  const std::string file = path("bad.yaml");
-  std::ofstream(file) << "upstream:\n"
-                         "  address: 127.0.0.1:1883\n"
-                         "listeners:\n"
-                         "  tcp:\n"
-                         "    address: 127.0.0.1:0\n"
-                         "handlers:\n"
-                         "  audit: { type: file, path: "
-                      << path("audit.jsonl")
-                      << " }\n"
-                         "routes:\n"
-                         "  - { filter: \"a/#\", source: broker, action: local, handler: audit }\n";
-  auto [rc, out] = run({GatewayProcess::binary(), "--check-config", "-c", file}, seconds(10));
+  auto [rc, out] = checkConfig(
+      path("bad.yaml"), "  - { filter: \"a/#\", source: broker, action: local, handler: audit }\n");
   EXPECT_EQ(rc, 1) << out;
   EXPECT_NE(out.find("routes[0]."), std::string::npos) << out;
 }

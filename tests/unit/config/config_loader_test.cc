@@ -14,6 +14,7 @@
 
 #include "config/config_enums.h"
 #include "core/log.h"
+#include "minimal_config.h"
 #include "scratch_dir.h"
 
 namespace mqttd {
@@ -22,14 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ElementsAre;
 
-constexpr std::string_view kMinimal =
-    "upstream:\n"
-    "  address: 127.0.0.1:1883\n"
-    "listeners:\n"
-    "  tcp:\n"
-    "    address: 127.0.0.1:11883\n"
-    "admin:\n"
-    "  address: 127.0.0.1:9100\n";
+constexpr std::string_view kMinimal = test::kMinimalConfig;
 
 Config load(std::string_view yaml) {
   auto r = ConfigLoader::loadString(yaml, "gw.yaml");

@@ -11,6 +11,7 @@
 
 #include "config/config_enums.h"
 #include "config/config_loader.h"
+#include "minimal_config.h"
 #include "scratch_dir.h"
 
 namespace mqttd {
@@ -21,15 +22,7 @@ using test::ScratchDir;
 using testing::ElementsAre;
 using testing::IsEmpty;
 
-// Lines 1..7; tests append from line 8 on.
-constexpr std::string_view kMinimal =
-    "upstream:\n"
-    "  address: 127.0.0.1:1883\n"
-    "listeners:\n"
-    "  tcp:\n"
-    "    address: 127.0.0.1:11883\n"
-    "admin:\n"
-    "  address: 127.0.0.1:9100\n";
+constexpr std::string_view kMinimal = test::kMinimalConfig;
 
 std::string minimalPlus(std::string_view extra) {
   return std::string(kMinimal) + std::string(extra);

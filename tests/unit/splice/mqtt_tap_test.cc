@@ -38,16 +38,26 @@ Bytes concat(std::initializer_list<Bytes> parts) {
   return out;
 }
 
-// PUBLISH QoS 0; `v5` adds the (empty) property block.
-Bytes publish(const std::string& topic, size_t payload_size, bool v5 = false) {
-  const uint8_t fill = 'p';
+// PUBLISH with QoS `qos` (packet id `id` when qos > 0), `flags_extra` OR-ed into byte 1 (DUP 0x08,
+// RETAIN 0x01); v5 with a Topic Alias property when `alias` != 0 (an empty property block else).
+Bytes publishQ(const std::string& topic, const std::string& payload, uint8_t qos, uint16_t id,
+               bool v5 = false, uint16_t alias = 0, uint8_t flags_extra = 0) {
   Bytes body;
   body.push_back(static_cast<uint8_t>(topic.size() >> 8));
   body.push_back(static_cast<uint8_t>(topic.size()));
   body.insert(body.end(), topic.begin(), topic.end());
-  if (v5) body.push_back(0x00);
-  body.insert(body.end(), payload_size, fill);
-  Bytes out{0x30};
+  if (qos > 0) {
+    body.push_back(static_cast<uint8_t>(id >> 8));
+    body.push_back(static_cast<uint8_t>(id));
+  }
+  if (v5 && alias != 0) {
+    body.insert(body.end(), {0x03, 0x23, static_cast<uint8_t>(alias >> 8),
+                             static_cast<uint8_t>(alias)});
+  } else if (v5) {
+    body.push_back(0x00);
+  }
+  body.insert(body.end(), payload.begin(), payload.end());
+  Bytes out{static_cast<uint8_t>(0x30 | (qos << 1) | flags_extra)};
   size_t n = body.size();
   do {
     uint8_t b = n % 128;
@@ -57,6 +67,11 @@ Bytes publish(const std::string& topic, size_t payload_size, bool v5 = false) {
   } while (n);
   out.insert(out.end(), body.begin(), body.end());
   return out;
+}
+
+// PUBLISH QoS 0 with `payload_size` bytes of payload; `v5` adds the (empty) property block.
+Bytes publish(const std::string& topic, size_t payload_size, bool v5 = false) {
+  return publishQ(topic, std::string(payload_size, 'p'), 0, 0, v5);
 }
 
 TEST(MqttTapTest, ForwardsValidPacketsUnchangedAndLearnsTheClient) {
@@ -189,37 +204,6 @@ TEST(MqttTapTest, NullOutputParsesButDropsEverything) {
 
 
 // ---- Local routing (docs/routing.md) ----
-
-// PUBLISH with QoS `qos` (packet id `id` when qos > 0), `flags_extra` OR-ed into byte 1 (DUP 0x08,
-// RETAIN 0x01); v5 with a Topic Alias property when `alias` != 0 (an empty property block else).
-Bytes publishQ(const std::string& topic, const std::string& payload, uint8_t qos, uint16_t id,
-               bool v5 = false, uint16_t alias = 0, uint8_t flags_extra = 0) {
-  Bytes body;
-  body.push_back(static_cast<uint8_t>(topic.size() >> 8));
-  body.push_back(static_cast<uint8_t>(topic.size()));
-  body.insert(body.end(), topic.begin(), topic.end());
-  if (qos > 0) {
-    body.push_back(static_cast<uint8_t>(id >> 8));
-    body.push_back(static_cast<uint8_t>(id));
-  }
-  if (v5 && alias != 0) {
-    body.insert(body.end(), {0x03, 0x23, static_cast<uint8_t>(alias >> 8),
-                             static_cast<uint8_t>(alias)});
-  } else if (v5) {
-    body.push_back(0x00);
-  }
-  body.insert(body.end(), payload.begin(), payload.end());
-  Bytes out{static_cast<uint8_t>(0x30 | (qos << 1) | flags_extra)};
-  size_t n = body.size();
-  do {
-    uint8_t b = n % 128;
-    n /= 128;
-    if (n) b |= 0x80;
-    out.push_back(b);
-  } while (n);
-  out.insert(out.end(), body.begin(), body.end());
-  return out;
-}
 
 // A tap whose routes are a map topic -> verdict (default forward), recording what it reports.
 struct RoutedTap {
