@@ -35,7 +35,7 @@ bool HandlerQueue::offer(std::shared_ptr<const Message> message) {
     queue_.push_back(std::move(message));
     queued_bytes_ += bytes;
   }
-  wake_.notify_one();
+  wake_.notify_all();
   return true;
 }
 
@@ -44,7 +44,7 @@ void HandlerQueue::requestReopen() {
     std::lock_guard lock(mutex_);
     reopen_ = true;
   }
-  wake_.notify_one();
+  wake_.notify_all();
 }
 
 void HandlerQueue::stop(std::chrono::milliseconds grace) {
@@ -54,7 +54,15 @@ void HandlerQueue::stop(std::chrono::milliseconds grace) {
     stopping_ = true;
     deadline_ = std::chrono::steady_clock::now() + grace;
   }
-  wake_.notify_one();
+  wake_.notify_all();
+  {
+    std::unique_lock lock(mutex_);
+    // A sink blocked past the grace (a webhook waiting out its timeout and retries) is cancelled.
+    if (!wake_.wait_until(lock, deadline_, [this] { return finished_; })) {
+      lock.unlock();
+      sink_->cancel();
+    }
+  }
   if (thread_.joinable()) thread_.join();
 }
 
@@ -112,6 +120,11 @@ void HandlerQueue::run() {
     Log::warn("handler stopped with messages undelivered",
               {{"handler", name_}, {"type", type_}, {"dropped", std::to_string(abandoned)}});
   }
+  {
+    std::lock_guard lock(mutex_);
+    finished_ = true;
+  }
+  wake_.notify_all();
 }
 
 void HandlerQueue::reportError(const std::string& error) {

@@ -34,7 +34,8 @@ class HandlerQueue {
   // The sink's reopen() runs on the handler thread before its next delivery.
   void requestReopen();
   // Stops taking messages, lets the thread deliver what is queued for up to `grace`, drops the
-  // rest (counted), joins the thread. Idempotent.
+  // rest (counted), cancels a delivery still running then (HandlerSink::cancel), joins the
+  // thread. Idempotent.
   void stop(std::chrono::milliseconds grace);
   static constexpr std::chrono::milliseconds kDefaultGrace{2000};
 
@@ -62,6 +63,7 @@ class HandlerQueue {
   uint64_t queued_bytes_ = 0;                          // payload bytes in queue_, guarded
   bool reopen_ = false;                                // guarded
   bool stopping_ = false;                              // guarded
+  bool finished_ = false;  // guarded; run() has returned (signalled through wake_)
   std::chrono::steady_clock::time_point deadline_;     // guarded; stop(): give up after
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> dropped_{0};

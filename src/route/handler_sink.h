@@ -19,6 +19,10 @@ class HandlerSink {
   [[nodiscard]] virtual Result<void, std::string> deliver(const Message& message) = 0;
   // SIGHUP: reopen what can be rotated (the file handler's file); called between deliveries.
   virtual void reopen() {}
+  // From another thread, when the queue is stopping and its grace has passed: make a delivery
+  // in progress (and any later one) give up soon, with an error. Thread-safe. A sink whose
+  // deliveries are short anyway need not implement it.
+  virtual void cancel() {}
 };
 
 }  // namespace mqttd

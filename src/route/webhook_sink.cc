@@ -3,6 +3,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/thread.h>
 #include <netdb.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -16,6 +17,15 @@
 
 namespace mqttd {
 namespace {
+
+// An event_base whose loop another thread may break (cancel()): libevent's locking must be on
+// before the base is made (core's EventLoop turns it on too; this sink may come first).
+event_base* threadSafeBase() {
+  static const int threads_ready = evthread_use_pthreads();
+  (void)threads_ready;
+  return event_base_new();
+}
+
 
 struct UriDeleter {
   void operator()(evhttp_uri* uri) const { evhttp_uri_free(uri); }
@@ -137,7 +147,7 @@ WebhookSink::WebhookSink(std::string handler, std::string address, uint16_t port
       target_(std::move(target)),
       timeout_(timeout),
       retries_(retries),
-      base_(event_base_new()) {}
+      base_(threadSafeBase()) {}
 
 WebhookSink::~WebhookSink() {
   connection_.reset();  // before base_
@@ -184,11 +194,15 @@ Result<void, WebhookSink::AttemptError> WebhookSink::post(const std::string& bod
   }
   const timeval limit = toTimeval(timeout_);
   evtimer_add(timer.get(), &limit);
-  while (!state.done) {
-    // Returns once callbacks ran; the timer guarantees one will.
+  while (!state.done && !cancelled_.load()) {
+    // Returns once callbacks ran (the timer guarantees one will) or cancel() broke the loop.
     if (event_base_loop(base_.get(), EVLOOP_ONCE) < 0) break;
   }
   timer.reset();
+  if (!state.done) {
+    connection_.reset();  // frees the pending request without calling back
+    return fail(AttemptError{cancelled_.load() ? "cancelled (handler stopping)" : "event loop failed"});
+  }
 
   if (state.timed_out || !state.done) {
     connection_.reset();  // frees the pending request without calling back
@@ -227,6 +241,7 @@ Result<void, std::string> WebhookSink::deliver(const Message& message) {
   std::string last;
   uint32_t attempts = 0;
   while (attempts <= retries_) {
+    if (cancelled_.load()) return fail(std::string("cancelled (handler stopping)"));
     auto result = post(body);
     if (result) return {};
     if (result.error().stale_connection && !fresh_retry_used) {
@@ -236,11 +251,19 @@ Result<void, std::string> WebhookSink::deliver(const Message& message) {
     last = result.error().text;
     ++attempts;
     if (attempts > retries_) break;
-    std::this_thread::sleep_for(backoff);
+    // The backoff in slices, so that cancel() is noticed within one.
+    for (auto slept = std::chrono::milliseconds(0); slept < backoff && !cancelled_.load();
+         slept += kCancelSlice)
+      std::this_thread::sleep_for(std::min(kCancelSlice, backoff - slept));
     backoff = std::min(backoff * 2, kMaxBackoff);
   }
   return fail(last + " (" + std::to_string(attempts) +
               (attempts == 1 ? " attempt)" : " attempts)"));
+}
+
+void WebhookSink::cancel() {
+  cancelled_.store(true);
+  (void)event_base_loopbreak(base_.get());
 }
 
 }  // namespace mqttd

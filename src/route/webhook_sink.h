@@ -10,6 +10,7 @@
 // timeout * (retries + 1) plus the backoffs.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -35,11 +36,15 @@ class WebhookSink : public HandlerSink {
   WebhookSink& operator=(const WebhookSink&) = delete;
 
   Result<void, std::string> deliver(const Message& message) override;
+  // Breaks a request or backoff in progress (event_base_loopbreak is thread-safe: the sink
+  // enables libevent's pthreads locking); this and later deliveries fail with "cancelled".
+  void cancel() override;
 
   const std::string& address() const { return address_; }  // the resolved IP
 
   static constexpr std::chrono::milliseconds kFirstBackoff{100};
   static constexpr std::chrono::milliseconds kMaxBackoff{5000};
+  static constexpr std::chrono::milliseconds kCancelSlice{50};  // backoff sleeps check cancel()
   static constexpr size_t kMaxResponseBody = 1024 * 1024;   // bytes; more is a failure
   static constexpr size_t kMaxResponseHeaders = 64 * 1024;  // bytes
 
@@ -73,6 +78,7 @@ class WebhookSink : public HandlerSink {
   std::unique_ptr<event_base, BaseDeleter> base_;
   std::unique_ptr<evhttp_connection, ConnectionDeleter> connection_;  // null: none yet / failed
   uint64_t requests_on_connection_ = 0;  // answered requests on connection_ (keep-alive reuse)
+  std::atomic<bool> cancelled_{false};   // cancel() was called
 };
 
 }  // namespace mqttd

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "route/handler_queue.h"
 #include "route/message_json.h"
 #include "route/sink_factory.h"
 #include "route_test_support.h"
@@ -294,6 +295,24 @@ TEST(WebhookSinkTest, BadUrlsFailInTheFactory) {
     ASSERT_FALSE(sink.ok()) << url;
     EXPECT_EQ(sink.error().rfind("handler 'w': ", 0), 0u) << sink.error();
   }
+}
+
+// A stopping queue does not wait out a webhook that never answers (here 10 s x 4 attempts):
+// after its grace, stop() cancels the delivery in progress, and the message counts as an error.
+TEST(WebhookSinkTest, StoppingTheQueueCancelsADeliveryThatWouldTakeLong) {
+  TestHttpServer server;
+  server.setSilent(true);
+  auto sink = makeWebhook(webhookConfig(server.url(), 3, 10000ms));
+  ASSERT_TRUE(sink);
+  HandlerQueue queue("hook", "webhook", std::move(sink), 10, 1 << 20);
+  ASSERT_TRUE(queue.offer(std::make_shared<const Message>(sampleMessage())));
+  for (int i = 0; i < 200 && server.requests().empty(); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(server.requests().size(), 1u);  // the delivery is in progress
+  const auto begin = Clock::now();
+  queue.stop(200ms);
+  EXPECT_LT(Clock::now() - begin, 5s);  // not 40 s: cancelled
+  EXPECT_EQ(queue.errors(), 1u);
+  EXPECT_EQ(queue.delivered(), 0u);
 }
 
 }  // namespace
