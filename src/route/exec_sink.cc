@@ -229,10 +229,11 @@ Result<void, int> ExecSink::writeAll(std::string_view data) {
     }
     if (errno == EINTR) continue;
     if (errno != EAGAIN) return fail(errno);
-    const auto left = deadline - Clock::now();
+    if (cancelled_.load()) return fail(ECANCELED);
+    const auto left = std::min<Clock::duration>(deadline - Clock::now(), kCancelSlice);
     if (left <= Clock::duration::zero()) return fail(ETIMEDOUT);
     pollfd pfd{stdin_.get(), POLLOUT, 0};
-    // Round up so that a sub-millisecond rest does not spin.
+    // Round up so that a sub-millisecond rest does not spin; at most a slice, to see cancel().
     (void)poll(&pfd, 1, static_cast<int>(millis(left)) + 1);
   }
   return {};
@@ -262,6 +263,7 @@ Result<void, std::string> ExecSink::deliver(const Message& message) {
     stopChild(std::chrono::milliseconds(0), false);
     return fail("command took no input for " + std::to_string(kWriteTimeout.count()) + " ms");
   }
+  if (err == ECANCELED) return fail(std::string("cancelled (handler stopping)"));
   stopChild(kExitWait, false);
   if (err == EPIPE) return fail(std::string("command exited (closed its stdin)"));
   return fail(std::string("write to command: ") + std::strerror(err));

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -29,6 +30,8 @@ class ExecSink : public HandlerSink {
   ExecSink& operator=(const ExecSink&) = delete;
 
   Result<void, std::string> deliver(const Message& message) override;
+  // A write waiting for a child that reads nothing gives up within kCancelSlice. Thread-safe.
+  void cancel() override { cancelled_.store(true); }
 
   pid_t pid() const { return pid_; }  // the running child, -1 when none
 
@@ -40,6 +43,7 @@ class ExecSink : public HandlerSink {
   // A child that takes no line for this long (its pipe full) is killed and restarted, so a
   // stuck child cannot hold the handler thread (and the gateway's shutdown) forever.
   static constexpr std::chrono::milliseconds kWriteTimeout{10000};
+  static constexpr std::chrono::milliseconds kCancelSlice{100};  // writes check cancel()
 
  private:
   // Spawns the child; schedules the next allowed start either way.
@@ -52,7 +56,8 @@ class ExecSink : public HandlerSink {
   // Logs the exit (`status` from waitpid, -1: unknown) and resets the backoff if the child ran
   // kStableRun or longer.
   void noteExit(pid_t pid, int status, bool expected);
-  // Writes all of `data` within kWriteTimeout; the error is an errno value (ETIMEDOUT: timeout).
+  // Writes all of `data` within kWriteTimeout; the error is an errno value (ETIMEDOUT: timeout,
+  // ECANCELED: cancel()).
   Result<void, int> writeAll(std::string_view data);
   std::string commandText() const;
 
@@ -64,6 +69,7 @@ class ExecSink : public HandlerSink {
   std::chrono::steady_clock::time_point started_at_;  // of the running child
   std::chrono::steady_clock::time_point next_start_;  // no start attempt before this
   std::chrono::milliseconds backoff_ = kMinBackoff;   // between the next two start attempts
+  std::atomic<bool> cancelled_{false};  // cancel() was called
 };
 
 }  // namespace mqttd

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/log.h"
+#include "route/handler_queue.h"
 #include "route/message_json.h"
 #include "route/sink_factory.h"
 #include "route_test_support.h"
@@ -182,6 +183,18 @@ TEST_F(ExecSinkTest, FactoryRefusesAnEmptyCommand) {
   auto sink = makeSink(config);
   ASSERT_FALSE(sink.ok());
   EXPECT_EQ(sink.error(), "handler 'x': exec needs a command");
+}
+
+// A child that takes no input blocks a big write for up to kWriteTimeout (10 s); a stopping
+// queue cancels it after its grace instead.
+TEST_F(ExecSinkTest, StoppingTheQueueCancelsAWriteToAChildThatReadsNothing) {
+  auto sink = std::make_unique<ExecSink>("x", std::vector<std::string>{"/bin/sleep", "60"});
+  HandlerQueue queue("x", "exec", std::move(sink), 10, 1 << 22);
+  ASSERT_TRUE(queue.offer(std::make_shared<const Message>(sampleMessage("a", std::string(1 << 20, 'z')))));
+  const auto begin = Clock::now();
+  queue.stop(200ms);
+  EXPECT_LT(Clock::now() - begin, 5s);  // not the 10 s write timeout
+  EXPECT_EQ(queue.errors(), 1u);
 }
 
 }  // namespace
