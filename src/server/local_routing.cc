@@ -110,6 +110,19 @@ void LocalRouting::stopBrokerSubscription() {
   if (broker_subscriber_) broker_subscriber_->configure(SocketAddress(), {});
 }
 
-void LocalRouting::appendMetrics(std::string& out) const { router_.current()->appendMetrics(out); }
+void LocalRouting::appendMetrics(std::string& out) const {
+  router_.current()->appendMetrics(out);
+  if (!broker_subscriber_) return;
+  out += "# HELP mqttd_broker_subscription_up 1 while the gateway's own broker session for "
+         "source: broker routes is connected and subscribed.\n";
+  out += "# TYPE mqttd_broker_subscription_up gauge\n";
+  out += "mqttd_broker_subscription_up " + std::string(broker_subscriber_->connected() ? "1" : "0") +
+         "\n";
+  out += "# HELP mqttd_broker_subscription_reconnects_total Sessions of that subscription "
+         "started again after a loss.\n";
+  out += "# TYPE mqttd_broker_subscription_reconnects_total counter\n";
+  out += "mqttd_broker_subscription_reconnects_total " +
+         std::to_string(broker_subscriber_->reconnects()) + "\n";
+}
 
 }  // namespace mqttd

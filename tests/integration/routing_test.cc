@@ -923,6 +923,8 @@ TEST_F(RoutingTest, BrokerSourceRouteSeesMessagesPublishedDirectlyAtTheBroker) {
   }
   EXPECT_TRUE(
       metricReaches([&] { return routeMatched(0, "alarms/#", "tap", "broker"); }, ms.size()));
+  EXPECT_EQ(metric("mqttd_broker_subscription_up"), 1u);
+  EXPECT_EQ(metric("mqttd_broker_subscription_reconnects_total"), 0u);
 }
 
 // ---------------------------------------------------------------------------------------------
