@@ -1,6 +1,6 @@
 #include "flat_json.h"
 
-#include <regex>
+#include <cctype>
 
 namespace mqttd::test {
 namespace {
@@ -85,6 +85,30 @@ std::optional<std::string> parseJsonString(std::string_view s, size_t& pos) {
   return std::nullopt;
 }
 
+// true, false, null, or an RFC 8259 §6 number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+bool isJsonLiteral(std::string_view t) {
+  if (t == "true" || t == "false" || t == "null") return true;
+  size_t i = 0;
+  const auto digits = [&] {
+    const size_t start = i;
+    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+    return i > start;
+  };
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i < t.size() && t[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < t.size() && t[i] == '.' && (++i, !digits())) return false;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == t.size();
+}
+
 }  // namespace
 
 // One flat object ({"k":"v","n":1,"b":true}), nothing after it but whitespace.
@@ -117,9 +141,7 @@ std::optional<JsonObject> parseFlatJson(std::string_view s) {
         const size_t start = pos;
         while (pos < s.size() && s[pos] != ',' && s[pos] != '}' && s[pos] != ' ') ++pos;
         value.text = std::string(s.substr(start, pos - start));
-        static const std::regex kToken(
-            R"(true|false|null|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)");
-        if (!std::regex_match(value.text, kToken)) return std::nullopt;
+        if (!isJsonLiteral(value.text)) return std::nullopt;
       }
       if (!obj.emplace(*key, value).second) return std::nullopt;  // duplicate key
       ws();
