@@ -16,6 +16,8 @@ PACKAGES=(
   golang-go golang-github-lucas-clemente-quic-go-dev
   # fuzzing (libFuzzer) and the sanitizer runtime
   clang libclang-rt-14-dev
+  # deployment checks: systemd-analyze verify of deploy/systemd/mqttd-gw.service
+  systemd
 )
 
 missing=()
