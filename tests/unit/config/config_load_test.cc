@@ -4,7 +4,7 @@
 #include <string>
 
 #include "mqttd/config.h"
-#include "scratch_dir.h"
+#include "../scratch_dir.h"
 
 namespace mqttd {
 namespace {

@@ -15,7 +15,7 @@
 #include "config/config_enums.h"
 #include "core/log.h"
 #include "minimal_config.h"
-#include "scratch_dir.h"
+#include "../scratch_dir.h"
 
 namespace mqttd {
 namespace {

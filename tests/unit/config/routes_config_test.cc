@@ -12,7 +12,7 @@
 #include "config/config_enums.h"
 #include "config/config_loader.h"
 #include "minimal_config.h"
-#include "scratch_dir.h"
+#include "../scratch_dir.h"
 
 namespace mqttd {
 namespace {

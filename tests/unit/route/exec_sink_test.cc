@@ -43,7 +43,7 @@ size_t count(const std::string& text, const std::string& what) {
 class ExecSinkTest : public testing::Test {
  protected:
   void SetUp() override { Log::configure(LogLevel::kInfo, LogFormat::kText); }
-  test::RouteScratchDir dir_;
+  test::ScratchDir dir_;
 };
 
 TEST_F(ExecSinkTest, WritesOneJsonLinePerMessageToTheChildsStdin) {

@@ -16,7 +16,7 @@ using test::readLines;
 using test::sampleMessage;
 
 TEST(FileSinkTest, AppendsOneJsonLinePerMessage) {
-  test::RouteScratchDir dir;
+  test::ScratchDir dir;
   const std::string path = dir.file("out.jsonl");
   {
     std::FILE* f = std::fopen(path.c_str(), "w");
@@ -38,7 +38,7 @@ TEST(FileSinkTest, AppendsOneJsonLinePerMessage) {
 }
 
 TEST(FileSinkTest, CreatesTheFileWithMode0640) {
-  test::RouteScratchDir dir;
+  test::ScratchDir dir;
   const std::string path = dir.file("new.jsonl");
   auto sink = FileSink::open("f", path);
   ASSERT_TRUE(sink.ok()) << sink.error();
@@ -50,7 +50,7 @@ TEST(FileSinkTest, CreatesTheFileWithMode0640) {
 }
 
 TEST(FileSinkTest, ReopenFollowsLogRotation) {
-  test::RouteScratchDir dir;
+  test::ScratchDir dir;
   const std::string path = dir.file("out.jsonl");
   auto sink = FileSink::open("f", path);
   ASSERT_TRUE(sink.ok()) << sink.error();
@@ -68,7 +68,7 @@ TEST(FileSinkTest, ReopenFollowsLogRotation) {
 }
 
 TEST(FileSinkTest, FailedReopenKeepsWritingToTheOldFile) {
-  test::RouteScratchDir dir;
+  test::ScratchDir dir;
   const std::string sub = dir.file("logs");
   ASSERT_EQ(::mkdir(sub.c_str(), 0755), 0);
   auto sink = FileSink::open("f", sub + "/out.jsonl");
@@ -80,7 +80,7 @@ TEST(FileSinkTest, FailedReopenKeepsWritingToTheOldFile) {
 }
 
 TEST(FileSinkTest, OpenFailureNamesThePathAndTheReason) {
-  test::RouteScratchDir dir;
+  test::ScratchDir dir;
   const std::string path = dir.file("missing/out.jsonl");
   auto sink = FileSink::open("f", path);
   ASSERT_FALSE(sink.ok());

@@ -1,4 +1,4 @@
-// Helpers for the route unit tests: a scratch directory, file reading, waiting for a condition
+// Helpers for the route unit tests (their scratch directory is ../scratch_dir.h): file reading, waiting for a condition
 // with a deadline, a sample message. Also ignores SIGPIPE for the whole test binary, as the
 // gateway does (exec and webhook sinks write to pipes and sockets whose reader may be gone).
 #pragma once
@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "../scratch_dir.h"
 #include "mqttd/message.h"
 
 namespace mqttd::test {
@@ -26,27 +27,6 @@ inline const bool kSigpipeIgnored = [] {
   std::signal(SIGPIPE, SIG_IGN);
   return true;
 }();
-
-class RouteScratchDir {
- public:
-  RouteScratchDir() {
-    std::string pattern = testing::TempDir() + "mqttd_route_XXXXXX";
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-    EXPECT_FALSE(path_.empty()) << "mkdtemp failed";
-  }
-  ~RouteScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  RouteScratchDir(const RouteScratchDir&) = delete;
-  RouteScratchDir& operator=(const RouteScratchDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 inline std::string readFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -1,5 +1,5 @@
-// ScratchDir: a fresh directory under the test temp dir, removed with its contents; for config
-// tests that need real files (certificates, handler outputs, programs).
+// ScratchDir: a fresh directory under the test temp dir, removed with its contents; for unit
+// tests that need real files (config files, certificates, handler outputs, programs).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,7 +17,7 @@ namespace mqttd::test {
 class ScratchDir {
  public:
   ScratchDir() {
-    std::string pattern = testing::TempDir() + "mqttd_config_XXXXXX";
+    std::string pattern = testing::TempDir() + "mqttd_unit_XXXXXX";
     if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
     EXPECT_FALSE(path_.empty()) << "mkdtemp failed";
   }
@@ -29,6 +29,8 @@ class ScratchDir {
   ScratchDir& operator=(const ScratchDir&) = delete;
 
   const std::string& path() const { return path_; }
+  // The path of `name` in the directory (nothing is created).
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
   // Writes `text` to `relative` (creating directories on the way); returns the file's path.
   std::string write(const std::string& relative, std::string_view text) const {
     const std::filesystem::path file = std::filesystem::path(path_) / relative;
