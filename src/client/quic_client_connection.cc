@@ -608,13 +608,7 @@ bool QuicClientConnection::flush(size_t len, size_t segment) {
 
 void QuicClientConnection::updateTimer() {
   if (state_ == State::kClosed) return;
-  const ngtcp2_tstamp expiry = ngtcp2_conn_get_expiry(conn_);
-  if (expiry == UINT64_MAX) {
-    timer_.stop();
-    return;
-  }
-  const ngtcp2_tstamp now = monotonicNanos();
-  timer_.start(std::chrono::nanoseconds(expiry > now ? expiry - now : 0));
+  timer_.startAt(ngtcp2_conn_get_expiry(conn_));
 }
 
 void QuicClientConnection::onTimer() {

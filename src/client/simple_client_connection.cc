@@ -428,12 +428,7 @@ void SimpleClientConnection::updateTimer() {
     deadline = std::min(deadline, last_received_ns_ + idle);
   if (const uint64_t keep = keepAliveNs(); keep > 0)
     deadline = std::min(deadline, std::max(last_sent_ns_, last_ping_ns_) + keep);
-  if (deadline == UINT64_MAX) {
-    timer_.stop();
-    return;
-  }
-  const uint64_t now = monotonicNanos();
-  timer_.start(std::chrono::nanoseconds(deadline > now ? deadline - now : 0));
+  timer_.startAt(deadline);
 }
 
 void SimpleClientConnection::onTimer() {

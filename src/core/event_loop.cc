@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "core/clock.h"
+
 namespace mqttd {
 
 Event::~Event() { reset(nullptr); }
@@ -24,6 +26,15 @@ void Timer::start(std::chrono::nanoseconds after) {
   const auto usec = std::chrono::duration_cast<std::chrono::microseconds>(after).count();
   timeval tv{static_cast<time_t>(usec / 1000000), static_cast<suseconds_t>(usec % 1000000)};
   evtimer_add(get(), &tv);
+}
+
+void Timer::startAt(uint64_t deadline) {
+  if (deadline == UINT64_MAX) {
+    stop();
+    return;
+  }
+  const uint64_t now = monotonicNanos();
+  start(std::chrono::nanoseconds(deadline > now ? deadline - now : 0));
 }
 
 void Timer::stop() { evtimer_del(get()); }

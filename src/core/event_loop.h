@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -36,6 +37,9 @@ class Timer : public Event {
  public:
   Timer(EventLoop& loop, std::function<void()> callback);
   void start(std::chrono::nanoseconds after);
+  // Fires at `deadline`, a monotonicNanos() time (now or past: at once); UINT64_MAX, "no
+  // deadline" (ngtcp2's convention too), stops the timer instead.
+  void startAt(uint64_t deadline);
   void stop();
   bool pending() const;
 

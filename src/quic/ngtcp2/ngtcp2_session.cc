@@ -557,9 +557,7 @@ void Ngtcp2Session::streamKeepAlive(int64_t, uint16_t seconds) {
 void Ngtcp2Session::armTimer() {
   if (state_ != State::kOpen) return;
   const uint64_t idle_at = last_rx_ns_ + static_cast<uint64_t>(idle_timeout_.count());
-  const uint64_t expiry = std::min<uint64_t>(ngtcp2_conn_get_expiry(conn_), idle_at);
-  const uint64_t now = monotonicNanos();
-  timer_.start(std::chrono::nanoseconds(expiry > now ? expiry - now : 0));
+  timer_.startAt(std::min<uint64_t>(ngtcp2_conn_get_expiry(conn_), idle_at));
 }
 
 void Ngtcp2Session::onTimer() {

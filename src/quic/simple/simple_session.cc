@@ -206,12 +206,7 @@ void SimpleSession::armTimer() {
   } else {
     deadline = close_deadline_ns_;
   }
-  if (deadline == UINT64_MAX) {
-    timer_.stop();
-    return;
-  }
-  const uint64_t now = monotonicNanos();
-  timer_.start(std::chrono::nanoseconds(deadline > now ? deadline - now : 0));
+  timer_.startAt(deadline);
 }
 
 uint64_t SimpleSession::idleDeadlineNs() const {

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <thread>
+
+#include "core/clock.h"
 
 namespace mqttd {
 namespace {
@@ -26,6 +29,21 @@ TEST(EventLoopTest, StoppedTimerDoesNotFire) {
   timer.stop();
   loop.run();
   EXPECT_EQ(fired, 0);
+}
+
+TEST(EventLoopTest, StartAtAPastDeadlineFiresAndNoDeadlineStops) {
+  EventLoop loop;
+  int fired = 0;
+  Timer timer(loop, [&] { ++fired; });
+  timer.startAt(monotonicNanos() - 1);  // already due
+  EXPECT_TRUE(timer.pending());
+  loop.run();
+  EXPECT_EQ(fired, 1);
+  timer.start(std::chrono::seconds(60));
+  timer.startAt(UINT64_MAX);  // no deadline: stopped, not armed for ~584 years
+  EXPECT_FALSE(timer.pending());
+  loop.run();
+  EXPECT_EQ(fired, 1);
 }
 
 TEST(EventLoopTest, DeferredRunsOnceForManySchedulesInOneIteration) {
