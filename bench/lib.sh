@@ -36,24 +36,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {  # free_port tcp|udp
-  python3 - "$1" <<'PY'
-import socket, sys
-kind = socket.SOCK_STREAM if sys.argv[1] == "tcp" else socket.SOCK_DGRAM
-s = socket.socket(socket.AF_INET, kind)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-PY
-}
-
-wait_tcp() {  # wait_tcp PORT
-  for _ in $(seq 1 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "bench: nothing listens on 127.0.0.1:$1" >&2
-  return 1
-}
+source "$ROOT/scripts/ports.sh"
 
 # Mosquitto runs with set_tcp_nodelay true: with its default (Nagle on), a small message waits
 # for the ACK of the previous one, which the receiver delays, and every path (direct TCP too)

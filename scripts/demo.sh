@@ -10,35 +10,15 @@ cd "$(dirname "$0")/.."
 [ -d build ] || meson setup build
 meson compile -C build mqttd-gw mqttd-cli
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
-    if port_free "$p"; then echo "$p"; return; fi
-  done
-  echo "demo: no free port found" >&2
-  exit 1
-}
-pick() { if port_free "$1"; then echo "$1"; else free_port; fi; }
-udp_free() {
-  python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
-}
-pick_udp() {
-  local p=$1
-  for _ in $(seq 1 200); do
-    if udp_free "$p"; then echo "$p"; return; fi
-    p=$((20000 + RANDOM % 40000))
-  done
-  echo "demo: no free UDP port found" >&2
-  exit 1
-}
+source scripts/ports.sh
+# The usual ports when they are free, so the printed commands are the familiar ones.
+pick() { if port_free "$1" "$2"; then echo "$2"; else free_port "$1"; fi; }
 
 work=$(mktemp -d /tmp/mqttd-demo-XXXXXX)
-broker_port=$(pick 1883)
-tcp_port=$(pick 11883)
-admin_port=$(pick 9100)
-quic_port=$(pick_udp 14567)
+broker_port=$(pick tcp 1883)
+tcp_port=$(pick tcp 11883)
+admin_port=$(pick tcp 9100)
+quic_port=$(pick udp 14567)
 
 cat > "$work/mosquitto.conf" <<CONF
 listener $broker_port 127.0.0.1
@@ -65,22 +45,15 @@ trap cleanup INT TERM EXIT
 
 /usr/sbin/mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do port_free "$broker_port" || break; sleep 0.05; done
+wait_tcp "$broker_port"
 
 ./build/src/app/mqttd-gw -c "$work/gw.yaml" &
 pids+=($!)
-for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$admin_port") 2>/dev/null; then break; fi
-  sleep 0.05
-done
 
 cli=./build/tools/mqttd-cli
 quic_opts="-h 127.0.0.1 -p $quic_port --cafile $work/tls/dev.crt"
 for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$admin_port") 2>/dev/null && \
-     [ "$(exec 3<>"/dev/tcp/127.0.0.1/$admin_port"; printf 'GET /readyz HTTP/1.0\r\n\r\n' >&3; head -c 12 <&3 | tail -c 3)" = "200" ]; then
-    break
-  fi
+  [ "$(http_status "$admin_port" /readyz)" = 200 ] && break
   sleep 0.1
 done
 echo

@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# Installs everything mqttd-gw needs to build, test and run its demo, from Debian 12 packages.
-# The one list of packages: README, .ci/run and the container build all call this script.
+# Installs what mqttd-gw needs, from Debian 12 packages. The one list of packages: the README's
+# commands, .ci/run and the container image (deploy/container/Containerfile) all call this script.
+#
+#   scripts/install-deps.sh            everything: build, tests, demo, container checks (default)
+#   scripts/install-deps.sh build      only what a release build of the binaries needs
+#   scripts/install-deps.sh runtime    only the shared libraries the mqttd-gw binary loads
+#
 # A no-op when everything is present. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-PACKAGES=(
-  # build
+RUNTIME=(
+  libevent-2.1-7 libevent-pthreads-2.1-7 libyaml-cpp0.7
+  libngtcp2-9 libngtcp2-crypto-gnutls2 libgnutls30
+)
+BUILD=(
   meson ninja-build pkg-config g++
   libevent-dev libyaml-cpp-dev
   libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev
-  # tests
+)
+TEST=(
   libgtest-dev libgmock-dev
   mosquitto mosquitto-clients
   # the independent QUIC stack of the interop tests (tests/interop/quicgo)
@@ -18,7 +27,17 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # deployment checks: systemd-analyze verify of deploy/systemd/mqttd-gw.service
   systemd
+  # the container image, built and run here without a registry or a Docker engine
+  # (deploy/container/here.sh): debootstrap makes the base image, buildah builds, podman + runc run
+  debootstrap buildah podman runc
 )
+
+case "${1:-all}" in
+  runtime) PACKAGES=("${RUNTIME[@]}") ;;
+  build) PACKAGES=("${BUILD[@]}") ;;
+  all) PACKAGES=("${BUILD[@]}" "${TEST[@]}") ;;
+  *) echo "usage: $0 [all|build|runtime]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do
