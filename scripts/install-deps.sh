@@ -45,6 +45,13 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# The Kubernetes manifest checks (tests/deploy/k8s) run on Node.js >= 18 with npm. Debian's
+# nodejs and npm only when there is none: a Node.js from another source (the CI machines' own)
+# conflicts with Debian's npm package.
+if [ "${1:-all}" = all ]; then
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
