@@ -28,8 +28,9 @@ TEST=(
   # deployment checks: systemd-analyze verify of deploy/systemd/mqttd-gw.service
   systemd
   # the container image, built and run here without a registry or a Docker engine
-  # (deploy/container/here.sh): debootstrap makes the base image, buildah builds, podman + runc run
-  debootstrap buildah podman runc
+  # (deploy/container/here.sh): debootstrap makes the base image, buildah builds, podman + runc run;
+  # `podman kube play` of the Kubernetes overlay needs a pause binary and the CNI bridge
+  debootstrap buildah podman runc catatonit containernetworking-plugins iptables
 )
 
 case "${1:-all}" in

@@ -12,7 +12,7 @@ PY
 }
 
 port_free() {  # port_free tcp|udp PORT: true when PORT can be bound on 127.0.0.1
-  python3 - "$1" "$2" <<'PY' 2>/dev/null
+  python3 - "$@" <<'PY' 2>/dev/null
 import socket, sys
 kind = socket.SOCK_STREAM if sys.argv[1] == "tcp" else socket.SOCK_DGRAM
 socket.socket(socket.AF_INET, kind).bind(("127.0.0.1", int(sys.argv[2])))
@@ -28,10 +28,10 @@ wait_tcp() {  # wait_tcp PORT: until something accepts on 127.0.0.1:PORT (10 s a
   return 1
 }
 
-http_status() {  # http_status PORT PATH: the status code of GET http://127.0.0.1:PORT/PATH
-  python3 - "$1" "$2" <<'PY' 2>/dev/null
+http_status() {  # http_status PORT PATH [HOST]: the status code of GET http://HOST:PORT/PATH
+  python3 - "$@" <<'PY' 2>/dev/null
 import http.client, sys
-c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=2)
+c = http.client.HTTPConnection(sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1", int(sys.argv[1]), timeout=2)
 c.request("GET", sys.argv[2])
 print(c.getresponse().status)
 PY

@@ -2,7 +2,8 @@
 # Builds and runs the mqttd-gw image on a Debian 12 host with no registry and no Docker engine
 # (this project's CI machines): buildah and podman from Debian, as root.
 #
-#   deploy/container/here.sh STATE build [TAG]     base image (once), then the Containerfile
+#   deploy/container/here.sh STATE build [TAG [FILE]]  base image (once), then the Containerfile
+#                                                  (or FILE, built on the same base)
 #   deploy/container/here.sh STATE podman ARGS...  podman with this STATE's configuration
 #
 # STATE is a directory of our own: containers.conf, storage.conf and registries.conf are written
@@ -16,7 +17,7 @@
 # sources and settings copied in, imported with `podman import` as localhost/mqttd-base:bookworm.
 set -euo pipefail
 
-usage() { echo "usage: $0 STATE build [TAG] | $0 STATE podman ARGS..." >&2; exit 2; }
+usage() { echo "usage: $0 STATE build [TAG [CONTAINERFILE]] | $0 STATE podman ARGS..." >&2; exit 2; }
 [ $# -ge 2 ] || usage
 STATE=$(realpath -m "$1")
 shift
@@ -106,9 +107,10 @@ case "$command" in
   build)
     write_config  # buildah's chroot isolation keeps its own process limit
     tag=${1:-mqttd-gw:$(sed -n "s/^  version: '\(.*\)',/\1/p" "$ROOT/meson.build")}
+    file=$(realpath "${2:-$ROOT/deploy/container/Containerfile}")
     make_base
     buildah bud --isolation chroot --network host --layers \
-      --build-arg BASE_IMAGE="$BASE" -f "$ROOT/deploy/container/Containerfile" -t "$tag" "$ROOT"
+      --build-arg BASE_IMAGE="$BASE" -f "$file" -t "$tag" "$ROOT"
     ;;
   podman)
     # podman's default process limit is above what these hosts allow, and runc may not raise a

@@ -70,7 +70,7 @@ const MUTATIONS = [
   ["externalTrafficPolicy Cluster (client addresses lost)", "traffic-policy", null, (o) => {
     service(o, "mqttd-gw-quic").spec.externalTrafficPolicy = "Cluster";
   }],
-  ["-c names a file no ConfigMap provides", "config-mount", null, (o) => { gateway(o).args = ["-c", "/etc/mqttd/config.yaml"]; }],
+  ["-c names a file no ConfigMap provides", "config-mount", null, (o) => { gateway(o).args = ["-c", "/etc/mqttd/config/config.yaml"]; }],
   ["gw.yaml ConfigMap volume names a missing ConfigMap", "config-mount", null, (o) => {
     podSpec(o).volumes.find((v) => v.name === "config").configMap.name = "mqttd-gw-config-missing";
   }],
