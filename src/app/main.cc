@@ -6,6 +6,7 @@
 
 #include "config/config_loader.h"
 #include "core/log.h"
+#include "core/open_file_limit.h"
 #include "quic/ngtcp2/dev_certificate.h"
 #include "server/gateway_server.h"
 
@@ -88,6 +89,24 @@ int main(int argc, char** argv) {
   if (!log_level.empty()) config->log.level = log_level;
   mqttd::Log::configure(mqttd::parseLogLevel(config->log.level).value_or(mqttd::LogLevel::kInfo),
                         mqttd::parseLogFormat(config->log.format).value_or(mqttd::LogFormat::kText));
+
+  // Every client costs descriptors: take what the hard limit allows (docs/operations.md §6).
+  const auto files = mqttd::OpenFileLimit::raiseToHard();
+  if (!files.error.empty()) {
+    mqttd::Log::warn("cannot raise the open files limit",
+                     {{"error", files.error}, {"limit", std::to_string(files.soft)}});
+  } else if (files.soft != files.before) {
+    mqttd::Log::info("open files limit raised", {{"from", std::to_string(files.before)},
+                                                 {"to", std::to_string(files.soft)}});
+  }
+  const uint64_t needed = mqttd::OpenFileLimit::neededFor(config->limits.max_connections);
+  if (files.soft < needed) {
+    mqttd::Log::warn("open files limit is below what limits.max_connections needs: connections "
+                     "beyond it will fail (raise the hard limit: LimitNOFILE=, ulimit -Hn)",
+                     {{"limit", std::to_string(files.soft)},
+                      {"max_connections", std::to_string(config->limits.max_connections)},
+                      {"needed", std::to_string(needed)}});
+  }
 
   mqttd::GatewayServer gateway(std::move(*config), config_path);
   if (auto started = gateway.start(); !started) {

@@ -1,4 +1,5 @@
 // The mqttd-gw process: command line, config errors, SIGHUP reload, SIGTERM drain.
+#include <gmock/gmock.h>
 #include <signal.h>
 
 #include <fstream>
@@ -68,6 +69,42 @@ TEST_F(ProcessTest, StartWithBadConfigExitsOneWithoutServing) {
   ChildProcess run({GatewayProcess::binary(), "-c", path});
   EXPECT_EQ(run.wait(seconds(5)), 1);
   EXPECT_NE(run.readAll(seconds(5)).find(path + ":2:"), std::string::npos);
+}
+
+// A soft limit below the hard one (what many container runtimes and shells give) is raised at
+// start: the gateway needs two descriptors per TCP client.
+TEST_F(ProcessTest, RaisesItsOpenFilesSoftLimitToTheHardLimit) {
+  const auto path = writeFile("gw.yaml",
+                              "upstream:\n  address: 127.0.0.1:1\n"
+                              "listeners:\n  tcp:\n    address: 127.0.0.1:0\n"
+                              "limits:\n  max_connections: 1000\n");
+  ChildProcess run({"prlimit", "--nofile=256:4096", GatewayProcess::binary(), "-c", path});
+  ASSERT_TRUE(run.waitForLine("mqttd-gw started", seconds(10))) << run.outputSoFar();
+  std::ifstream limits("/proc/" + std::to_string(run.pid()) + "/limits");
+  std::string line;
+  while (std::getline(limits, line) && line.rfind("Max open files", 0) != 0) {
+  }
+  EXPECT_THAT(line, testing::MatchesRegex("Max open files +4096 +4096 +files *"));
+  EXPECT_THAT(run.outputSoFar(),
+              testing::HasSubstr("open files limit raised from=256 to=4096"));
+  EXPECT_THAT(run.outputSoFar(), testing::Not(testing::HasSubstr("below what")));
+  run.signal(SIGTERM);
+  EXPECT_EQ(run.wait(seconds(10)), 0);
+}
+
+// A hard limit too low for limits.max_connections is said at start, with what is needed.
+TEST_F(ProcessTest, WarnsWhenTheOpenFilesLimitIsBelowMaxConnections) {
+  const auto path = writeFile("gw.yaml",
+                              "upstream:\n  address: 127.0.0.1:1\n"
+                              "listeners:\n  tcp:\n    address: 127.0.0.1:0\n"
+                              "limits:\n  max_connections: 1000\n");
+  ChildProcess run({"prlimit", "--nofile=512:512", GatewayProcess::binary(), "-c", path});
+  ASSERT_TRUE(run.waitForLine("mqttd-gw started", seconds(10))) << run.outputSoFar();
+  EXPECT_THAT(run.outputSoFar(),
+              testing::HasSubstr("open files limit is below what limits.max_connections needs"));
+  EXPECT_THAT(run.outputSoFar(), testing::HasSubstr("limit=512 max_connections=1000 needed=2064"));
+  run.signal(SIGTERM);
+  EXPECT_EQ(run.wait(seconds(10)), 0);
 }
 
 TEST_F(ProcessTest, SighupWithInvalidFileKeepsTheOldConfig) {
