@@ -71,13 +71,16 @@ TEST_F(ProcessTest, StartWithBadConfigExitsOneWithoutServing) {
   EXPECT_NE(run.readAll(seconds(5)).find(path + ":2:"), std::string::npos);
 }
 
+// A gateway that may serve 1000 clients: 2064 descriptors at most (OpenFileLimit::neededFor).
+constexpr const char* kThousandClients =
+    "upstream:\n  address: 127.0.0.1:1\n"
+    "listeners:\n  tcp:\n    address: 127.0.0.1:0\n"
+    "limits:\n  max_connections: 1000\n";
+
 // A soft limit below the hard one (what many container runtimes and shells give) is raised at
 // start: the gateway needs two descriptors per TCP client.
 TEST_F(ProcessTest, RaisesItsOpenFilesSoftLimitToTheHardLimit) {
-  const auto path = writeFile("gw.yaml",
-                              "upstream:\n  address: 127.0.0.1:1\n"
-                              "listeners:\n  tcp:\n    address: 127.0.0.1:0\n"
-                              "limits:\n  max_connections: 1000\n");
+  const auto path = writeFile("gw.yaml", kThousandClients);
   ChildProcess run({"prlimit", "--nofile=256:4096", GatewayProcess::binary(), "-c", path});
   ASSERT_TRUE(run.waitForLine("mqttd-gw started", seconds(10))) << run.outputSoFar();
   std::ifstream limits("/proc/" + std::to_string(run.pid()) + "/limits");
@@ -94,10 +97,7 @@ TEST_F(ProcessTest, RaisesItsOpenFilesSoftLimitToTheHardLimit) {
 
 // A hard limit too low for limits.max_connections is said at start, with what is needed.
 TEST_F(ProcessTest, WarnsWhenTheOpenFilesLimitIsBelowMaxConnections) {
-  const auto path = writeFile("gw.yaml",
-                              "upstream:\n  address: 127.0.0.1:1\n"
-                              "listeners:\n  tcp:\n    address: 127.0.0.1:0\n"
-                              "limits:\n  max_connections: 1000\n");
+  const auto path = writeFile("gw.yaml", kThousandClients);
   ChildProcess run({"prlimit", "--nofile=512:512", GatewayProcess::binary(), "-c", path});
   ASSERT_TRUE(run.waitForLine("mqttd-gw started", seconds(10))) << run.outputSoFar();
   EXPECT_THAT(run.outputSoFar(),
