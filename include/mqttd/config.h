@@ -59,6 +59,10 @@ struct QuicListenerConfig {
   std::string address = "0.0.0.0:14567";
   std::string cert;  // PEM certificate chain file (required); resolved against the config's dir
   std::string key;   // PEM private key file (required); resolved against the config's dir
+  // How often the contents of `cert` and `key` are re-read (a changed pair serves new
+  // handshakes; open connections keep theirs); they are re-read on SIGHUP too. 0: only on
+  // SIGHUP; else 1s..24h. Kubernetes updates a mounted Secret's files without any signal.
+  std::chrono::milliseconds cert_reload_interval{60000};
   // Offered ALPN ids (RFC 7301), 1..255 bytes each, non-empty list; mandatory: a client offering
   // none of them is refused (RFC 9001 §8.1).
   std::vector<std::string> alpn{"mqtt"};

@@ -50,6 +50,10 @@ std::string_view toString(QuicEvent event) {
   return "unknown";
 }
 
+std::string_view toString(CertificateReload result) {
+  return result == CertificateReload::kOk ? "ok" : "error";
+}
+
 void Metrics::connectionOpened(Transport t) {
   connections_current_[static_cast<size_t>(t)].fetch_add(1, kRelaxed);
   connections_total_[static_cast<size_t>(t)].fetch_add(1, kRelaxed);
@@ -144,6 +148,19 @@ std::string Metrics::renderPrometheus() const {
     line("mqttd_quic_events_total",
          "event=\"" + std::string(toString(static_cast<QuicEvent>(e))) + "\"",
          quicEvents(static_cast<QuicEvent>(e)));
+
+  const int64_t not_after = certificate_not_after_.load(kRelaxed);
+  if (not_after != kNoCertificate) {
+    header("mqttd_tls_certificate_reloads_total", "counter",
+           "Re-reads of listeners.quic.cert and .key that put a new pair in force (ok) or failed "
+           "(error: the previous pair stays).");
+    for (CertificateReload r : {CertificateReload::kOk, CertificateReload::kError})
+      line("mqttd_tls_certificate_reloads_total", "result=\"" + std::string(toString(r)) + "\"",
+           certificateReloads(r));
+    header("mqttd_tls_certificate_not_after_seconds", "gauge",
+           "notAfter of the QUIC listener's certificate in force, unix seconds.");
+    out += "mqttd_tls_certificate_not_after_seconds " + std::to_string(not_after) + "\n";
+  }
   return out;
 }
 

@@ -55,6 +55,14 @@ enum class QuicEvent : uint8_t {
 inline constexpr size_t kQuicEventCount = 13;
 std::string_view toString(QuicEvent event);
 
+// A re-read of the QUIC listener's certificate files that changed something or failed
+// (`mqttd_tls_certificate_reloads_total{result}`); unchanged files are not counted.
+enum class CertificateReload : uint8_t {
+  kOk,     // a new certificate and key are in force for new handshakes
+  kError,  // the files could not be read or are not a valid pair; the previous pair stays
+};
+std::string_view toString(CertificateReload result);
+
 class Metrics {
  public:
   void connectionOpened(Transport t);
@@ -67,6 +75,18 @@ class Metrics {
   void addQuicEvent(QuicEvent event) { quic_events_[static_cast<size_t>(event)].fetch_add(1, kRelaxed); }
   uint64_t quicEvents(QuicEvent event) const {
     return quic_events_[static_cast<size_t>(event)].load(kRelaxed);
+  }
+
+  // The QUIC listener's certificate (main thread). The tls series are rendered once a
+  // certificate was set, i.e. only with a QUIC listener.
+  void setCertificateNotAfter(int64_t unix_seconds) {
+    certificate_not_after_.store(unix_seconds, kRelaxed);
+  }
+  void addCertificateReload(CertificateReload result) {
+    certificate_reloads_[static_cast<size_t>(result)].fetch_add(1, kRelaxed);
+  }
+  uint64_t certificateReloads(CertificateReload result) const {
+    return certificate_reloads_[static_cast<size_t>(result)].load(kRelaxed);
   }
 
   uint64_t connectionsCurrent(Transport t) const;
@@ -88,6 +108,9 @@ class Metrics {
   std::array<Counter, kErrorKindCount> errors_{};
   Counter upstream_connect_failures_{0};
   std::array<Counter, kQuicEventCount> quic_events_{};
+  static constexpr int64_t kNoCertificate = INT64_MIN;
+  std::atomic<int64_t> certificate_not_after_{kNoCertificate};  // unix seconds
+  std::array<Counter, 2> certificate_reloads_{};                  // by CertificateReload
 };
 
 }  // namespace mqttd

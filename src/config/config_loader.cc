@@ -81,6 +81,8 @@ void parseQuicListener(ConfigSection& s, QuicListenerConfig& out, const std::str
   s.address("address", out.address, Need::kOptional, PortUse::kListen);
   s.readableFile("cert", out.cert, Need::kRequired, base_dir, "certificate file");
   s.readableFile("key", out.key, Need::kRequired, base_dir, "private key file");
+  s.durationOrOff("cert_reload_interval", out.cert_reload_interval, std::chrono::seconds(1),
+                  kMaxDuration, "only on SIGHUP");
   s.stringList("alpn", out.alpn, kMaxAlpnBytes, "[mqtt]");
   s.duration("idle_timeout", out.idle_timeout, milliseconds(1), kMaxDuration);
   s.duration("handshake_timeout", out.handshake_timeout, milliseconds(1), kMaxDuration);

@@ -144,21 +144,47 @@ void ConfigSection::readChild(const YAML::Node& value, const std::string& path, 
   child.finish();
 }
 
+std::optional<std::chrono::milliseconds> ConfigSection::durationValue(
+    std::string_view key, std::optional<Scalar>& value) {
+  value = scalar(key, Need::kOptional, "a duration such as 30s or 500ms");
+  if (!value) return std::nullopt;
+  const auto parsed = parseDuration(value->text);
+  if (!parsed) {
+    valueError(*value, key, parsed.error());
+    return std::nullopt;
+  }
+  const auto us = *parsed;
+  if (us.count() % 1000 != 0) {
+    valueError(*value, key,
+               "must be a whole number of milliseconds (got " + formatDuration(us) + ")");
+    return std::nullopt;
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(us);
+}
+
 void ConfigSection::duration(std::string_view key, std::chrono::milliseconds& out,
                              std::chrono::milliseconds min, std::chrono::milliseconds max) {
-  const auto value = scalar(key, Need::kOptional, "a duration such as 30s or 500ms");
-  if (!value) return;
-  const auto parsed = parseDuration(value->text);
-  if (!parsed) return valueError(*value, key, parsed.error());
-  const auto us = *parsed;
-  if (us.count() % 1000 != 0)
-    return valueError(*value, key,
-                      "must be a whole number of milliseconds (got " + formatDuration(us) + ")");
-  if (us < min || us > max)
+  std::optional<Scalar> value;
+  const auto ms = durationValue(key, value);
+  if (!ms) return;
+  if (*ms < min || *ms > max)
     return valueError(
         *value, key,
         value->text + " is out of range " + formatDuration(min) + ".." + formatDuration(max));
-  out = std::chrono::duration_cast<std::chrono::milliseconds>(us);
+  out = *ms;
+}
+
+void ConfigSection::durationOrOff(std::string_view key, std::chrono::milliseconds& out,
+                                  std::chrono::milliseconds min, std::chrono::milliseconds max,
+                                  std::string_view off) {
+  std::optional<Scalar> value;
+  const auto ms = durationValue(key, value);
+  if (!ms) return;
+  if (ms->count() != 0 && (*ms < min || *ms > max))
+    return valueError(*value, key,
+                      value->text + " is out of range " + formatDuration(min) + ".." +
+                          formatDuration(max) + " (or 0s: " + std::string(off) + ")");
+  out = *ms;
 }
 
 void ConfigSection::byteSize(std::string_view key, uint32_t& out, uint64_t min, uint64_t max) {

@@ -64,6 +64,11 @@ class ConfigSection {
   // Scalars: on any error `out` keeps its value and an error is recorded.
   void duration(std::string_view key, std::chrono::milliseconds& out, std::chrono::milliseconds min,
                 std::chrono::milliseconds max);
+  // As duration(), but `0s` is valid too: it turns the feature off (`off`, e.g. "only on
+  // SIGHUP", says how in the range error: "500ms is out of range 1s..24h (or 0s: only on SIGHUP)").
+  void durationOrOff(std::string_view key, std::chrono::milliseconds& out,
+                     std::chrono::milliseconds min, std::chrono::milliseconds max,
+                     std::string_view off);
   void byteSize(std::string_view key, uint32_t& out, uint64_t min, uint64_t max);
   void integer(std::string_view key, int& out, int min, int max);
   void integer(std::string_view key, uint32_t& out, uint32_t min, uint32_t max);
@@ -160,6 +165,10 @@ class ConfigSection {
   void readChild(const YAML::Node& value, const std::string& path, SourcePosition at,
                  const Parse& parse);
   void valueError(const Scalar& value, std::string_view key, std::string message);
+  // The duration `key` as a whole number of milliseconds, not range-checked; nothing when absent
+  // or on an error (recorded). `value` gets the scalar for range errors.
+  std::optional<std::chrono::milliseconds> durationValue(std::string_view key,
+                                                         std::optional<Scalar>& value);
   // Reports unknown keys (with a suggestion) and missing required keys.
   void finish();
 

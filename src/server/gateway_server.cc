@@ -1,6 +1,7 @@
 #include "server/gateway_server.h"
 
 #include <csignal>
+#include <optional>
 
 #include "config/config_loader.h"
 #include "core/log.h"
@@ -21,7 +22,14 @@ std::vector<std::string> restartOnlyChanges(const Config& running, const Config&
   if (running.listeners.tcp && next.listeners.tcp &&
       running.listeners.tcp->backlog != next.listeners.tcp->backlog)
     keys.push_back("listeners.tcp.backlog");
-  if (running.listeners.quic != next.listeners.quic) keys.push_back("listeners.quic");
+  // cert_reload_interval applies live (CertificateReloader::setInterval); nothing else in
+  // listeners.quic does.
+  auto restart_only = [](std::optional<QuicListenerConfig> quic) {
+    if (quic) quic->cert_reload_interval = {};
+    return quic;
+  };
+  if (restart_only(running.listeners.quic) != restart_only(next.listeners.quic))
+    keys.push_back("listeners.quic");
   if (running.admin.address != next.admin.address) keys.push_back("admin.address");
   if (running.workers != next.workers) keys.push_back("workers");
   return keys;
@@ -76,6 +84,8 @@ Result<void, std::string> GatewayServer::start() {
   if (const SocketAddress* quic = workers_->quicAddress()) {
     Log::info("listening",
               {{"transport", "quic"}, {"address", quic->toString()}, {"workers", worker_count}});
+    certificates_ = std::make_unique<CertificateReloader>(loop_, workers_->tls(), metrics_);
+    certificates_->start(config_.listeners.quic->cert_reload_interval);
     if (config_.listeners.quic->simple_framer.enabled)
       Log::warn("simple framer enabled: unencrypted and unauthenticated MQTT on the QUIC port, "
                 "for trusted networks only (docs/simple-framing.md §11)",
@@ -189,6 +199,9 @@ void GatewayServer::checkDrained() {
 
 void GatewayServer::reload() {
   Log::info("SIGHUP: reloading configuration", {{"config", config_path_}});
+  // First, and whatever the config file holds: a broken or unchanged config must not keep a
+  // renewed certificate out (nor an invalid one in: the pair in force stays on any error).
+  if (certificates_) certificates_->reload(CertificateReloader::Trigger::kSignal);
   auto next = ConfigLoader::loadFile(config_path_);
   if (!next) {
     Log::error("reload failed; keeping the running configuration",
@@ -208,7 +221,11 @@ void GatewayServer::reload() {
   for (const std::string& key : restartOnlyChanges(config_, *next))
     Log::warn("reload: this change needs a restart; still using the old value", {{"key", key}});
   // Apply what can change live; keep the bound addresses as they are.
+  std::optional<std::chrono::milliseconds> cert_reload_interval;
+  if (config_.listeners.quic && next->listeners.quic)
+    cert_reload_interval = next->listeners.quic->cert_reload_interval;
   next->listeners = config_.listeners;
+  if (cert_reload_interval) next->listeners.quic->cert_reload_interval = *cert_reload_interval;
   next->admin = config_.admin;
   next->workers = config_.workers;
   config_ = std::move(*next);
@@ -218,6 +235,7 @@ void GatewayServer::reload() {
   if (probe_)
     probe_->reconfigure(broker_, config_.upstream.health_interval,
                         config_.upstream.connect_timeout);
+  if (certificates_ && cert_reload_interval) certificates_->setInterval(*cert_reload_interval);
   Log::info("configuration reloaded", {{"upstream", broker_.toString()}});
 }
 

@@ -1,5 +1,6 @@
 // GatewayServer: the process: the main event loop, the workers (WorkerPool; worker 0 shares the main
-// loop), admin endpoints, broker probe, signals (SIGTERM/SIGINT drain, SIGHUP reload).
+// loop), admin endpoints, broker probe, certificate reloads, signals (SIGTERM/SIGINT drain,
+// SIGHUP reload).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include "core/result.h"
 #include "mqttd/config.h"
 #include "mqttd/handler.h"
+#include "server/certificate_reloader.h"
 #include "server/live_settings.h"
 #include "server/local_routing.h"
 #include "server/worker_pool.h"
@@ -53,6 +55,7 @@ class GatewayServer {
   std::unique_ptr<LiveSettings> settings_;  // what reload changes for the workers
   LocalRouting routing_;                    // routes and handlers; before workers_: they read it
   std::unique_ptr<WorkerPool> workers_;     // after settings_ and metrics_: uses both
+  std::unique_ptr<CertificateReloader> certificates_;  // with a QUIC listener only
   std::unique_ptr<AdminServer> admin_;
   std::unique_ptr<UpstreamProbe> probe_;
   SignalWatch sigterm_;

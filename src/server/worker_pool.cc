@@ -28,7 +28,6 @@ Result<std::unique_ptr<WorkerPool>, std::string> WorkerPool::open(
   const uint32_t count = resolveCount(config.workers);
   const bool reuse_port = count > 1;
 
-  std::shared_ptr<const TlsServerContext> tls;
   std::shared_ptr<const StaticSecret> secret;
   std::optional<SocketAddress> quic_address;
   if (config.listeners.quic) {
@@ -37,7 +36,7 @@ Result<std::unique_ptr<WorkerPool>, std::string> WorkerPool::open(
     quic_address = *address;
     auto made_tls = TlsServerContext::create(*config.listeners.quic);
     if (!made_tls) return fail("listeners.quic: " + made_tls.error());
-    tls = std::move(*made_tls);
+    self->tls_ = std::move(*made_tls);
     auto made_secret = StaticSecret::generate();
     if (!made_secret) return fail("listeners.quic: " + made_secret.error());
     secret = std::move(*made_secret);
@@ -57,7 +56,7 @@ Result<std::unique_ptr<WorkerPool>, std::string> WorkerPool::open(
                           .next_connection_id = self->next_connection_id_,
                           .quic_budget = self->quic_budget_,
                           .tcp_budget = self->tcp_budget_,
-                          .tls = tls,
+                          .tls = self->tls_,
                           .secret = secret,
                           .worker_count = static_cast<uint8_t>(count),
                           .hand_over =

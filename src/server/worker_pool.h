@@ -41,6 +41,9 @@ class WorkerPool {
   // The bound addresses (worker 0's; every worker has the same); nullptr: no such listener.
   const SocketAddress* tcpAddress() const;
   const SocketAddress* quicAddress() const;
+  // The QUIC listener's TLS context, shared by every worker (its certificate can be reloaded);
+  // nullptr without a QUIC listener.
+  std::shared_ptr<TlsServerContext> tls() const { return tls_; }
 
   // Safe from any thread.
   size_t connectionCount() const;
@@ -59,6 +62,7 @@ class WorkerPool {
   std::atomic<uint64_t> next_connection_id_{1};
   ConnectionBudget quic_budget_;
   ConnectionBudget tcp_budget_;
+  std::shared_ptr<TlsServerContext> tls_;  // the workers hold it as const
   std::vector<std::unique_ptr<Worker>> workers_;  // index = worker id
 };
 

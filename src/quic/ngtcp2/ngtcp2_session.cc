@@ -194,7 +194,9 @@ Result<void, std::string> Ngtcp2Session::init(const TlsServerContext& tls, const
   zero_rtt_ = tls.zeroRtt();
   if (int rv = gnutls_init(&tls_, tls.initFlags()); rv != 0)
     return fail(std::string("gnutls_init: ") + gnutls_strerror(rv));
-  if (auto r = tls.configure(tls_); !r) return fail(r.error());
+  auto configured = tls.configure(tls_);
+  if (!configured) return fail(configured.error());
+  tls_certificate_ = std::move(*configured);
   conn_ref_.get_conn = getConn;
   conn_ref_.user_data = this;
   gnutls_session_set_ptr(tls_, &conn_ref_);  // pitfall 2
@@ -383,6 +385,7 @@ void Ngtcp2Session::releaseTls() {
   ngtcp2_conn_set_tls_native_handle(conn_, nullptr);
   gnutls_deinit(tls_);
   tls_ = nullptr;
+  tls_certificate_.reset();  // after gnutls_deinit: a reloaded-away certificate may go now
 }
 
 int Ngtcp2Session::onRecvCryptoData(ngtcp2_crypto_level level, uint64_t offset,

@@ -100,6 +100,10 @@ class Ngtcp2Session final : public QuicSession, private QuicStreamHost {
   Ngtcp2SessionHost& host_;
   const QuicListenerConfig& config_;
   ngtcp2_conn* conn_ = nullptr;
+  // The certificate tls_ was configured with. GnuTLS keeps only a pointer to its credentials,
+  // so this is released after gnutls_deinit(tls_) (releaseTls(), or the destructor's body, which
+  // runs before any member is destroyed); a reload meanwhile does not free them.
+  std::shared_ptr<const ServerCertificate> tls_certificate_;
   gnutls_session_t tls_ = nullptr;  // freed once the handshake is done (releaseTls())
   bool release_tls_ = false;         // the handshake completed: free tls_ after this read
   bool zero_rtt_ = false;            // listeners.quic.zero_rtt: tickets, early data

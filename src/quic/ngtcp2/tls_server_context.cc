@@ -1,9 +1,16 @@
 #include "quic/ngtcp2/tls_server_context.h"
 
+#include <fcntl.h>
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iterator>
+
+#include "core/unique_fd.h"
 
 namespace mqttd {
 namespace {
@@ -16,9 +23,46 @@ constexpr const char* kPriority =
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:"
     "+GROUP-SECP521R1:+GROUP-X448:%SERVER_PRECEDENCE:%DISABLE_TLS13_COMPAT_MODE";
 
+constexpr size_t kMaxPemFile = 1024 * 1024;  // a certificate chain is a few kB; bigger is wrong
 constexpr size_t kTicketKeySize = 64;             // what gnutls_session_ticket_enable_server takes
 constexpr size_t kAntiReplayCapacity = 1'000'000;  // ClientHellos per window (~100 MB at most)
 constexpr unsigned kAntiReplayWindowMs = 10'000;   // GnuTLS's default freshness window
+
+// The whole of a PEM file; the error names it (`what` `path`) and says why it cannot be read.
+// Sized up front so that a key is not left behind in buffers freed by growing the string.
+Result<std::string, std::string> readPemFile(const std::string& path, const char* what) {
+  const std::string name = std::string(what) + " '" + path + "'";
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0)
+    return fail("cannot read " + name + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return fail("cannot read " + name + ": not a regular file");
+  if (static_cast<uint64_t>(st.st_size) > kMaxPemFile)
+    return fail(name + " is larger than " + std::to_string(kMaxPemFile) + " bytes");
+  std::string bytes(static_cast<size_t>(st.st_size) + 1, '\0');  // +1: notice a growing file
+  size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::read(fd.get(), bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail("cannot read " + name + ": " + std::strerror(errno));
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  if (got == bytes.size()) return fail("cannot read " + name + ": it changed while being read");
+  bytes.resize(got);
+  return bytes;
+}
+
+// Key material should not stay behind in freed heap memory.
+void wipe(std::string& secret) {
+  if (!secret.empty()) gnutls_memset(secret.data(), 0, secret.size());
+}
+
+std::string contentsOf(const std::string& cert_pem, const std::string& key_pem) {
+  const auto c = ServerCertificate::digest(cert_pem);
+  const auto k = ServerCertificate::digest(key_pem);
+  return std::string(c.begin(), c.end()) + std::string(k.begin(), k.end());
+}
 
 // The ticket master key: 64 raw bytes, or their base64 (whitespace around it ignored).
 Result<std::vector<uint8_t>, std::string> readTicketKey(const std::string& path) {
@@ -59,16 +103,10 @@ int antiReplayAdd(void* ptr, time_t expires, const gnutls_datum_t* key, const gn
 
 Result<std::unique_ptr<TlsServerContext>, std::string> TlsServerContext::create(
     const QuicListenerConfig& config) {
-  const std::string& cert_file = config.cert;
-  const std::string& key_file = config.key;
   std::unique_ptr<TlsServerContext> self(new TlsServerContext());
-  if (int rv = gnutls_certificate_allocate_credentials(&self->credentials_); rv != 0)
-    return fail(std::string("TLS credentials: ") + gnutls_strerror(rv));
-  if (int rv = gnutls_certificate_set_x509_key_file(self->credentials_, cert_file.c_str(),
-                                                    key_file.c_str(), GNUTLS_X509_FMT_PEM);
-      rv < 0)
-    return fail("cannot load certificate '" + cert_file + "' / key '" + key_file +
-                "': " + gnutls_strerror(rv));
+  self->cert_file_ = config.cert;
+  self->key_file_ = config.key;
+  if (auto loaded = self->reloadCertificate(); !loaded) return fail(loaded.error().message);
   const char* error_at = nullptr;
   if (int rv = gnutls_priority_init(&self->priority_, kPriority, &error_at); rv != 0)
     return fail(std::string("TLS priority string: ") + gnutls_strerror(rv) + " at '" +
@@ -102,16 +140,42 @@ TlsServerContext::~TlsServerContext() {
   for (auto& [thread, context] : anti_replays_) gnutls_anti_replay_deinit(context);
   if (!ticket_key_.empty()) gnutls_memset(ticket_key_.data(), 0, ticket_key_.size());
   if (priority_ != nullptr) gnutls_priority_deinit(priority_);
-  if (credentials_ != nullptr) gnutls_certificate_free_credentials(credentials_);
 }
 
-Result<void, std::string> TlsServerContext::configure(gnutls_session_t session) const {
+std::shared_ptr<const ServerCertificate> TlsServerContext::certificate() const {
+  std::lock_guard lock(certificate_mutex_);
+  return certificate_;
+}
+
+Result<TlsServerContext::Reload, TlsServerContext::ReloadFailure>
+TlsServerContext::reloadCertificate() {
+  auto cert_pem = readPemFile(cert_file_, "certificate file");
+  if (!cert_pem) return fail(ReloadFailure{cert_pem.error(), ""});
+  auto key_pem = readPemFile(key_file_, "key file");
+  if (!key_pem) return fail(ReloadFailure{key_pem.error(), ""});
+  const std::shared_ptr<const ServerCertificate> current = certificate();
+  if (current && current->certDigest() == ServerCertificate::digest(*cert_pem) &&
+      current->keyDigest() == ServerCertificate::digest(*key_pem)) {
+    wipe(*key_pem);
+    return Reload::kUnchanged;
+  }
+  auto made = ServerCertificate::fromPem(*cert_pem, *key_pem, cert_file_, key_file_);
+  const std::string contents = contentsOf(*cert_pem, *key_pem);
+  wipe(*key_pem);
+  if (!made) return fail(ReloadFailure{made.error(), contents});
+  std::lock_guard lock(certificate_mutex_);
+  // Sessions configured with the old pair hold it; it is freed when the last of them is.
+  certificate_ = std::move(*made);
+  return Reload::kReloaded;
+}
+
+Result<std::shared_ptr<const ServerCertificate>, std::string> TlsServerContext::configure(
+    gnutls_session_t session) const {
+  std::shared_ptr<const ServerCertificate> in_force = certificate();
   if (int rv = gnutls_priority_set(session, priority_); rv != 0)
     return fail(std::string("gnutls_priority_set: ") + gnutls_strerror(rv));
   if (ngtcp2_crypto_gnutls_configure_server_session(session) != 0)
     return fail(std::string("ngtcp2_crypto_gnutls_configure_server_session failed"));
-  if (int rv = gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credentials_); rv != 0)
-    return fail(std::string("gnutls_credentials_set: ") + gnutls_strerror(rv));
   // Mandatory: a client offering none of our protocols gets no_application_protocol
   // (RFC 9001 §8.1; CRYPTO_ERROR 0x178).
   if (int rv = gnutls_alpn_set_protocols(session, alpn_datums_.data(),
@@ -130,7 +194,12 @@ Result<void, std::string> TlsServerContext::configure(gnutls_session_t session) 
     // RFC 9001 §4.6.1: a QUIC ticket that allows 0-RTT carries max_early_data_size 0xffffffff.
     (void)gnutls_record_set_max_early_data_size(session, 0xffffffffu);
   }
-  return {};
+  // Last: from here on the session points at the credentials, and only a success hands the
+  // caller what keeps them alive.
+  if (int rv = gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, in_force->credentials());
+      rv != 0)
+    return fail(std::string("gnutls_credentials_set: ") + gnutls_strerror(rv));
+  return in_force;
 }
 
 gnutls_anti_replay_t TlsServerContext::antiReplayForThisThread() const {

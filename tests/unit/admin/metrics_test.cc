@@ -34,6 +34,26 @@ TEST(MetricsTest, CountsAndRendersPrometheusText) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected;
 }
 
+// Only a gateway with a QUIC listener has a certificate: the tls series appear once it is set.
+TEST(MetricsTest, CertificateSeriesOnlyOnceACertificateIsSet) {
+  Metrics m;
+  EXPECT_EQ(m.renderPrometheus().find("mqttd_tls_"), std::string::npos);
+  m.setCertificateNotAfter(1893456000);
+  m.addCertificateReload(CertificateReload::kOk);
+  m.addCertificateReload(CertificateReload::kError);
+  m.addCertificateReload(CertificateReload::kError);
+  EXPECT_EQ(m.certificateReloads(CertificateReload::kError), 2u);
+  const std::string text = m.renderPrometheus();
+  for (const char* expected : {
+           "# TYPE mqttd_tls_certificate_reloads_total counter\n",
+           "mqttd_tls_certificate_reloads_total{result=\"ok\"} 1\n",
+           "mqttd_tls_certificate_reloads_total{result=\"error\"} 2\n",
+           "# TYPE mqttd_tls_certificate_not_after_seconds gauge\n",
+           "mqttd_tls_certificate_not_after_seconds 1893456000\n",
+       })
+    EXPECT_NE(text.find(expected), std::string::npos) << expected;
+}
+
 TEST(MetricsTest, EveryErrorKindHasAName) {
   for (size_t k = 0; k < kErrorKindCount; ++k)
     EXPECT_NE(toString(static_cast<ErrorKind>(k)), "unknown");

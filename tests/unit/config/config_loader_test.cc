@@ -536,6 +536,7 @@ TEST_F(QuicListenerConfigTest, QuicOnlyConfigLoadsWithDefaults) {
   EXPECT_EQ(q.idle_timeout, 90s);
   EXPECT_EQ(q.handshake_timeout, 10s);
   EXPECT_EQ(q.keep_alive, 0ms);
+  EXPECT_EQ(q.cert_reload_interval, 60s);
   EXPECT_EQ(q.max_streams_bidi, 10u);
   EXPECT_EQ(q.initial_stream_window, 256u * 1024);
   EXPECT_EQ(q.max_stream_window, 6u * 1024 * 1024);
@@ -557,6 +558,7 @@ TEST_F(QuicListenerConfigTest, EveryKeyParses) {
                                  "    idle_timeout: 30s\n"
                                  "    handshake_timeout: 5s\n"
                                  "    keep_alive: 10s\n"
+                                 "    cert_reload_interval: 5m\n"
                                  "    max_streams_bidi: 1000\n"
                                  "    initial_stream_window: 1KiB\n"
                                  "    max_stream_window: 64KiB\n"
@@ -573,6 +575,7 @@ TEST_F(QuicListenerConfigTest, EveryKeyParses) {
   EXPECT_EQ(q.idle_timeout, 30s);
   EXPECT_EQ(q.handshake_timeout, 5s);
   EXPECT_EQ(q.keep_alive, 10s);
+  EXPECT_EQ(q.cert_reload_interval, 5min);
   EXPECT_EQ(q.max_streams_bidi, 1000u);
   EXPECT_EQ(q.initial_stream_window, 1024u);
   EXPECT_EQ(q.max_stream_window, 65536u);
@@ -785,6 +788,39 @@ TEST_F(QuicListenerConfigTest, OutOfRangeValues) {
               ElementsAre("gw.yaml:7:27: listeners.quic.max_udp_payload_size: 1500 is out of "
                           "range 1200..1452 bytes",
                           "gw.yaml:8:17: listeners.quic.keep_alive: 25h is out of range 0s..24h"));
+}
+
+// 0s: only on SIGHUP; otherwise 1s..24h (re-reading the files more often than every second
+// buys nothing, and a unit slip such as 60ms would re-read them 16 times a second).
+TEST_F(QuicListenerConfigTest, CertReloadIntervalIsOffOrOneSecondToADay) {
+  auto interval = [&](const std::string& value) {
+    return load(quicPlus("    cert_reload_interval: " + value + "\n"))
+        .listeners.quic->cert_reload_interval;
+  };
+  EXPECT_EQ(interval("0s"), 0ms);
+  EXPECT_EQ(interval("0ms"), 0ms);
+  EXPECT_EQ(interval("1s"), 1s);
+  EXPECT_EQ(interval("1000ms"), 1s);
+  EXPECT_EQ(interval("1m30s"), 90s);
+  EXPECT_EQ(interval("24h"), 24h);
+  EXPECT_THAT(errors(quicPlus("    cert_reload_interval: 999ms\n")),
+              ElementsAre("gw.yaml:7:27: listeners.quic.cert_reload_interval: 999ms is out of "
+                          "range 1s..24h (or 0s: only on SIGHUP)"));
+  EXPECT_THAT(errors(quicPlus("    cert_reload_interval: 25h\n")),
+              ElementsAre("gw.yaml:7:27: listeners.quic.cert_reload_interval: 25h is out of "
+                          "range 1s..24h (or 0s: only on SIGHUP)"));
+  EXPECT_THAT(errors(quicPlus("    cert_reload_interval: 60\n")),
+              ElementsAre("gw.yaml:7:27: listeners.quic.cert_reload_interval: duration '60' has "
+                          "no unit; write e.g. 60s or 60ms (units: us, ms, s, m, h)"));
+  EXPECT_THAT(errors(quicPlus("    cert_reload_interval: 1500us\n")),
+              ElementsAre("gw.yaml:7:27: listeners.quic.cert_reload_interval: must be a whole "
+                          "number of milliseconds (got 1500us)"));
+  EXPECT_THAT(errors(quicPlus("    cert_reload_interval: [1s]\n")),
+              ElementsAre(testing::StartsWith(
+                  "gw.yaml:7:27: listeners.quic.cert_reload_interval: expected a duration")));
+  EXPECT_THAT(errors(quicPlus("    cert_reload_intervall: 1s\n")),
+              ElementsAre("gw.yaml:7:5: listeners.quic.cert_reload_intervall: unknown key (did "
+                          "you mean 'cert_reload_interval'?)"));
 }
 
 TEST_F(QuicListenerConfigTest, UnknownKeyAndWrongType) {
