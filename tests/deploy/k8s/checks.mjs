@@ -451,6 +451,9 @@ const checks = {
       else if (r.object.type !== "kubernetes.io/tls") f.fail("tls-mount", `Secret ${r.object.metadata.name} is of type ${r.object.type}, not kubernetes.io/tls`);
       else if (r.key !== wantKey) f.fail("tls-mount", `listeners.quic.${field} ${value} is the Secret's ${r.key}, expected ${wantKey}`);
       if (!r.mount.readOnly) f.fail("tls-mount", `volumeMount ${r.mount.name} (TLS) is not readOnly`);
+      // The kubelet never updates a subPath mount: a renewed Secret would not reach the gateway's
+      // certificate re-read (listeners.quic.cert_reload_interval).
+      if (r.mount.subPath) f.fail("tls-mount", `volumeMount ${r.mount.name} (TLS) uses subPath: the kubelet would never update its files on rotation`);
     }
   },
 

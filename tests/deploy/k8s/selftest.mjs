@@ -76,6 +76,12 @@ const MUTATIONS = [
   }],
   ["certificate path outside the TLS Secret's mount", "tls-mount", null, (o) => editGw(o, "/etc/mqttd/tls/tls.crt", "/etc/ssl/gw.crt")],
   ["certificate path names the key file", "tls-mount", null, (o) => editGw(o, "cert: /etc/mqttd/tls/tls.crt", "cert: /etc/mqttd/tls/tls.key")],
+  ["TLS Secret mounted with subPath (never updated on rotation)", "tls-mount", null, (o) => {
+    const mounts = gateway(o).volumeMounts;
+    const i = mounts.findIndex((v) => v.name === "tls");
+    mounts.splice(i, 1, ...["tls.crt", "tls.key"].map(
+      (key) => ({ name: "tls", mountPath: `/etc/mqttd/tls/${key}`, subPath: key, readOnly: true })));
+  }],
   ["TLS Secret of type Opaque", "tls-mount", null, (o) => { o.find((x) => x.kind === "Secret").type = "Opaque"; }],
   ["terminationGracePeriodSeconds below drain_timeout + 5 s", "grace-period", null, (o) => { podSpec(o).terminationGracePeriodSeconds = 34; }],
   ["drain_timeout raised without the grace period", "grace-period", null, (o) => editGw(o, "drain_timeout: 30s", "drain_timeout: 1m")],
