@@ -58,12 +58,6 @@ void wipe(std::string& secret) {
   if (!secret.empty()) gnutls_memset(secret.data(), 0, secret.size());
 }
 
-std::string contentsOf(const std::string& cert_pem, const std::string& key_pem) {
-  const auto c = ServerCertificate::digest(cert_pem);
-  const auto k = ServerCertificate::digest(key_pem);
-  return std::string(c.begin(), c.end()) + std::string(k.begin(), k.end());
-}
-
 // The ticket master key: 64 raw bytes, or their base64 (whitespace around it ignored).
 Result<std::vector<uint8_t>, std::string> readTicketKey(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -153,16 +147,19 @@ TlsServerContext::reloadCertificate() {
   if (!cert_pem) return fail(ReloadFailure{cert_pem.error(), ""});
   auto key_pem = readPemFile(key_file_, "key file");
   if (!key_pem) return fail(ReloadFailure{key_pem.error(), ""});
+  const auto cert_digest = ServerCertificate::digest(*cert_pem);
+  const auto key_digest = ServerCertificate::digest(*key_pem);
   const std::shared_ptr<const ServerCertificate> current = certificate();
-  if (current && current->certDigest() == ServerCertificate::digest(*cert_pem) &&
-      current->keyDigest() == ServerCertificate::digest(*key_pem)) {
+  if (current && current->certDigest() == cert_digest && current->keyDigest() == key_digest) {
     wipe(*key_pem);
     return Reload::kUnchanged;
   }
   auto made = ServerCertificate::fromPem(*cert_pem, *key_pem, cert_file_, key_file_);
-  const std::string contents = contentsOf(*cert_pem, *key_pem);
   wipe(*key_pem);
-  if (!made) return fail(ReloadFailure{made.error(), contents});
+  if (!made)
+    return fail(ReloadFailure{made.error(),
+                              std::string(cert_digest.begin(), cert_digest.end()) +
+                                  std::string(key_digest.begin(), key_digest.end())});
   std::lock_guard lock(certificate_mutex_);
   // Sessions configured with the old pair hold it; it is freed when the last of them is.
   certificate_ = std::move(*made);
