@@ -52,10 +52,7 @@ pids+=($!)
 
 cli=./build/tools/mqttd-cli
 quic_opts="-h 127.0.0.1 -p $quic_port --cafile $work/tls/dev.crt"
-for _ in $(seq 1 100); do
-  [ "$(http_status "$admin_port" /readyz)" = 200 ] && break
-  sleep 0.1
-done
+wait_ready "$admin_port" || true  # the round trip below shows what went wrong
 echo
 echo "demo: an MQTT round trip over QUIC through the gateway (mqttd-cli sub, then pub):"
 $cli sub $quic_opts -t demo/quic -q 1 -C 1 -v -W 10 &

@@ -36,3 +36,11 @@ c.request("GET", sys.argv[2])
 print(c.getresponse().status)
 PY
 }
+
+wait_ready() {  # wait_ready PORT [HOST]: until GET /readyz on HOST:PORT answers 200 (10 s at most)
+  for _ in $(seq 1 100); do
+    [ "$(http_status "$1" /readyz "${2:-127.0.0.1}")" = 200 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}

@@ -89,10 +89,7 @@ YAML
   -v "$conf:/etc/mqttd:ro" "$IMAGE" >/dev/null || fail "podman run failed"
 
 ready=0
-for _ in $(seq 1 100); do
-  if http_status "$admin_port" /readyz | grep -q '^200$'; then ready=1; break; fi
-  sleep 0.1
-done
+wait_ready "$admin_port" && ready=1
 "${HERE[@]}" podman logs "$NAME" >"$WORK/gateway.log" 2>&1 || true
 [ "$ready" = 1 ] || fail "/readyz never answered 200"
 echo "/readyz 200"

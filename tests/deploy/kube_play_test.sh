@@ -65,12 +65,7 @@ infra=$("${HERE[@]}" podman pod inspect "$POD-pod-0" --format '{{.InfraContainer
 ip=$("${HERE[@]}" podman inspect "$infra" --format '{{.NetworkSettings.Networks.podman.IPAddress}}')
 [ -n "$ip" ] || fail "the pod has no address on podman's bridge"
 echo "pod address $ip"
-ready=0
-for _ in $(seq 1 100); do
-  if [ "$(http_status 9100 /readyz "$ip")" = 200 ]; then ready=1; break; fi
-  sleep 0.1
-done
-[ "$ready" = 1 ] || fail "/readyz on $ip:9100 never answered 200"
+wait_ready 9100 "$ip" || fail "/readyz on $ip:9100 never answered 200"
 echo "/readyz 200: the gateway reaches Mosquitto on the pod's loopback"
 # The broker listens on the pod's loopback only: the pod's address must not answer on 1883.
 if (exec 3<>"/dev/tcp/$ip/1883") 2>/dev/null; then fail "the broker answers on the pod's address"; fi
